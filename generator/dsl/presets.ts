@@ -1,0 +1,30 @@
+/**
+ * Shipped presets. `tiny` is small enough for fast CI and an iCE40 HX8K/UP5K; `default` is the
+ * reference configuration (MXINT8 blocks, 8x8 array); `large` is a 16x16 array with a wide bus.
+ */
+import type { ProcessorDescription } from "./description.ts";
+
+export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
+  tiny: {
+    name: "tiny",
+    target: "ice40",
+    numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
+    array: { rows: 2, cols: 2, lanes: 2 },
+    codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },
+    buffers: { weightBytes: 1024, inputBytes: 1024, outputBytes: 1024 },
+    dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },
+  },
+  default: {
+    name: "default",
+  },
+  large: {
+    name: "large",
+    numerics: { blockSize: 32, rounding: "nearest", accWidth: 40 },
+    array: { rows: 16, cols: 16, lanes: 16 },
+    codec: { format: "hbm", grid: 16, levels: 2, frameElems: 1024 },
+    buffers: { weightBytes: 65536, inputBytes: 65536, outputBytes: 65536 },
+    dma: { dataWidth: 128, addrWidth: 40, maxBurst: 32, maxOutstanding: 8 },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS);

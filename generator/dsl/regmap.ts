@@ -1,0 +1,208 @@
+/**
+ * The register map: the standard registers every processor has, derived from the description,
+ * followed by the description's extra registers. The regfile RTL, the C header, the Markdown
+ * page and the TypeScript constants are all emitted from `buildRegisterMap`.
+ */
+import type { RegisterDesc, ResolvedDescription } from "./description.ts";
+
+export type Access = RegisterDesc["access"] | "w1p";
+
+export interface RegisterField {
+  name: string;
+  lsb: number;
+  width: number;
+  doc: string;
+}
+
+export interface Register {
+  name: string;
+  offset: number;
+  access: Access;
+  doc: string;
+  reset: number;
+  fields: RegisterField[];
+}
+
+const f = (name: string, lsb: number, width: number, doc: string): RegisterField => ({
+  name,
+  lsb,
+  width,
+  doc,
+});
+
+/** Standard registers (offsets in order, 4 bytes apart). */
+function standardRegisters(d: ResolvedDescription): Omit<Register, "offset">[] {
+  const wide = d.dma.addrWidth > 32;
+  const addr = (base: string, doc: string): Omit<Register, "offset">[] => [
+    { name: `${base}_LO`, access: "rw", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
+    ...(wide
+      ? [
+          {
+            name: `${base}_HI`,
+            access: "rw" as const,
+            doc: `${doc} (bits ${d.dma.addrWidth - 1}:32)`,
+            reset: 0,
+            fields: [],
+          },
+        ]
+      : []),
+  ];
+  const counter = (base: string, doc: string): Omit<Register, "offset">[] => [
+    { name: `${base}_LO`, access: "ro", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
+    { name: `${base}_HI`, access: "ro", doc: `${doc} (bits 63:32)`, reset: 0, fields: [] },
+  ];
+  return [
+    {
+      name: "ID",
+      access: "ro",
+      doc: "Identification: 0x5B F8 and the register-map version",
+      reset: 0,
+      fields: [f("VERSION", 0, 16, "register map version"), f("MAGIC", 16, 16, "0x5BF8")],
+    },
+    {
+      name: "CONFIG",
+      access: "ro",
+      doc: "Generated configuration, so software can check what it talks to",
+      reset: 0,
+      fields: [
+        f("BLOCK_LOG2", 0, 3, "log2 of the BFP block size"),
+        f("ROWS_LOG2", 3, 3, "log2 of the PE rows"),
+        f("COLS_LOG2", 6, 3, "log2 of the PE columns"),
+        f("LANES_LOG2", 9, 3, "log2 of the multipliers per PE"),
+        f("ACC_WIDTH", 12, 6, "accumulator width in bits"),
+        f("FORMAT", 18, 2, "external format: 0 dense, 1 zvc, 2 rle, 3 hbm"),
+        f("BUS_LOG2", 20, 3, "log2 of the AXI data width in bytes"),
+        f("IN_SKIP", 23, 1, "input zero skipping present"),
+        f("OUT_SKIP", 24, 1, "output skipping present"),
+        f("THRESH", 25, 1, "sparsity-scaling threshold present"),
+      ],
+    },
+    {
+      name: "CMD",
+      access: "w1p",
+      doc: "Commands (write 1 to a bit; reads 0)",
+      reset: 0,
+      fields: [
+        f("START", 0, 1, "start the job in the JOB_* registers"),
+        f("SOFT_RESET", 1, 1, "abort and reset the sequencer"),
+      ],
+    },
+    {
+      name: "STATUS",
+      access: "ro",
+      doc: "Sequencer status",
+      reset: 0,
+      fields: [
+        f("BUSY", 0, 1, "a job is running"),
+        f("NAN", 1, 1, "a NaN block was written since the last start"),
+        f("DMA_ERR", 2, 1, "an AXI error response ended the last job"),
+        f("DMA_RESP", 3, 2, "the AXI response code of that error"),
+      ],
+    },
+    {
+      name: "IRQ_ENABLE",
+      access: "rw",
+      doc: "Interrupt enables",
+      reset: 0,
+      fields: [f("DONE", 0, 1, "job done"), f("ERROR", 1, 1, "job ended with an error")],
+    },
+    {
+      name: "IRQ_STATUS",
+      access: "w1c",
+      doc: "Interrupt status (write 1 to clear)",
+      reset: 0,
+      fields: [f("DONE", 0, 1, "job done"), f("ERROR", 1, 1, "job ended with an error")],
+    },
+    {
+      name: "JOB_MODE",
+      access: "rw",
+      doc: "Job kind and flags",
+      reset: 0,
+      fields: [
+        f("STEP", 0, 2, "0 FP, 1 BP, 2 WG"),
+        f("RELU", 2, 1, "apply ReLU and write the ReLU mask (FP)"),
+        f("OUT_SKIP", 3, 1, "skip outputs whose mask bit is 0 (BP)"),
+        f("IN_COMPRESSED", 4, 1, "the streamed operand is in the compressed format"),
+        f("OUT_COMPRESSED", 5, 1, "write the output in the compressed format"),
+      ],
+    },
+    {
+      name: "JOB_DIM_I",
+      access: "rw",
+      doc: "Rows of A (outputs per column)",
+      reset: 0,
+      fields: [],
+    },
+    { name: "JOB_DIM_J", access: "rw", doc: "Rows of B (outputs per row)", reset: 0, fields: [] },
+    { name: "JOB_DIM_R", access: "rw", doc: "Reduction length", reset: 0, fields: [] },
+    {
+      name: "JOB_THRESHOLD",
+      access: "rw",
+      doc: "Sparsity-scaling threshold tm * 2^te",
+      reset: 0,
+      fields: [f("TM", 0, 8, "mantissa (0 disables)"), f("TE", 8, 8, "exponent, two's complement")],
+    },
+    ...addr("JOB_ADDR_A", "External address of operand A"),
+    ...addr("JOB_ADDR_B", "External address of operand B"),
+    ...addr("JOB_ADDR_MASK", "External address of the ReLU mask (read in BP, written in FP)"),
+    ...addr("JOB_ADDR_OUT", "External address of the output"),
+    {
+      name: "JOB_OUT_BYTES",
+      access: "ro",
+      doc: "Bytes the last job wrote for its output",
+      reset: 0,
+      fields: [],
+    },
+    ...counter("PERF_CYCLES", "Cycles busy"),
+    ...counter("PERF_MACS_ISSUED", "MACs issued to the array"),
+    ...counter("PERF_MACS_SKIP_IN", "MACs skipped by input zero skipping"),
+    ...counter("PERF_MACS_SKIP_OUT", "MACs skipped by output skipping"),
+    ...counter("PERF_BYTES_RD", "Bytes read over AXI"),
+    ...counter("PERF_BYTES_WR", "Bytes written over AXI"),
+  ];
+}
+
+/** Names of the standard registers (for validation of extra registers). Widest configuration. */
+export const STANDARD_REGISTER_NAMES: readonly string[] = [
+  "ID",
+  "CONFIG",
+  "CMD",
+  "STATUS",
+  "IRQ_ENABLE",
+  "IRQ_STATUS",
+  "JOB_MODE",
+  "JOB_DIM_I",
+  "JOB_DIM_J",
+  "JOB_DIM_R",
+  "JOB_THRESHOLD",
+  ...["JOB_ADDR_A", "JOB_ADDR_B", "JOB_ADDR_MASK", "JOB_ADDR_OUT"].flatMap((b) => [
+    `${b}_LO`,
+    `${b}_HI`,
+  ]),
+  "JOB_OUT_BYTES",
+  ...[
+    "PERF_CYCLES",
+    "PERF_MACS_ISSUED",
+    "PERF_MACS_SKIP_IN",
+    "PERF_MACS_SKIP_OUT",
+    "PERF_BYTES_RD",
+    "PERF_BYTES_WR",
+  ].flatMap((b) => [`${b}_LO`, `${b}_HI`]),
+];
+
+export const REGMAP_VERSION = 1;
+export const ID_MAGIC = 0x5bf8;
+
+export function buildRegisterMap(d: ResolvedDescription): Register[] {
+  const regs = [
+    ...standardRegisters(d),
+    ...d.regfile.extraRegisters.map((r) => ({
+      name: r.name,
+      access: r.access,
+      doc: r.doc,
+      reset: r.reset ?? 0,
+      fields: r.fields ?? [],
+    })),
+  ];
+  return regs.map((r, i) => ({ ...r, offset: i * 4 }));
+}

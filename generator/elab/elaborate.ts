@@ -1,0 +1,122 @@
+/**
+ * Elaboration: a validated description becomes a resolved design: every derived width, depth
+ * and count computed once, here, and a tree of module instances that templates only render.
+ * Deterministic: the same description always gives the same design (and byte-identical files).
+ */
+import { productWidth, ACC_EXP_WIDTH } from "../model/accum.ts";
+import type { ResolvedDescription } from "../dsl/description.ts";
+import { buildRegisterMap, type Register } from "../dsl/regmap.ts";
+
+export const GENERATOR_NAME = "sparsetrain-gen";
+export const GENERATOR_VERSION = "0.1.0";
+
+const clog2 = (x: number): number => Math.ceil(Math.log2(x));
+
+/** Parameters of the BFP8 dot-product PE. */
+export interface PeParams {
+  /** Block size (elements per block pair). */
+  k: number;
+  /** Element pairs per beat. */
+  lanes: number;
+  /** Accumulator width. */
+  accW: number;
+  /** Width of a block-pair product sum: 15 + log2(k). */
+  pw: number;
+  /** accW - pw: sign-extension bits from a block sum to the accumulator. */
+  accExt: number;
+  /** pw - 16: sign-extension bits from one product to a block sum. */
+  prodExt: number;
+  /** Width of the alignment shift: clog2(accW). */
+  shw: number;
+  /** Largest alignment shift: accW - 1. */
+  shMax: number;
+  /** Width of the exponent-sum field (9). */
+  expW: number;
+  /** Lane indices 0..lanes-1. */
+  laneIdx: number[];
+  /** Balanced adder tree over the lane products sum_0_<i>: one node per adder. */
+  adderTree: { out: string; a: string; b: string }[];
+  /** Name of the tree's root (the beat sum). */
+  beatSum: string;
+}
+
+/** A balanced binary adder tree over n leaves named sum_0_<i>. */
+function adderTree(n: number): { nodes: { out: string; a: string; b: string }[]; root: string } {
+  let level = Array.from({ length: n }, (_, i) => `sum_0_${i}`);
+  const nodes: { out: string; a: string; b: string }[] = [];
+  let depth = 0;
+  while (level.length > 1) {
+    depth++;
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] ?? "";
+      const b = level[i + 1];
+      if (b === undefined) {
+        next.push(a);
+        continue;
+      }
+      const out = `sum_${depth}_${i / 2}`;
+      nodes.push({ out, a, b });
+      next.push(out);
+    }
+    level = next;
+  }
+  return { nodes, root: level[0] ?? "sum_0_0" };
+}
+
+export interface ModuleInstance {
+  /** Role in the design ("pe", "regfile", ...). */
+  role: string;
+  /** Verilog module name (prefixed with the description's name). */
+  module: string;
+  /** Template file under templates/. */
+  template: string;
+  /** Output file name. */
+  file: string;
+  /** One line on what the module does. */
+  doc: string;
+  params: Record<string, unknown>;
+}
+
+export interface Design {
+  desc: ResolvedDescription;
+  pe: PeParams;
+  registers: Register[];
+  modules: ModuleInstance[];
+}
+
+export function peParams(k: number, lanes: number, accW: number): PeParams {
+  const pw = productWidth(k);
+  const tree = adderTree(lanes);
+  return {
+    k,
+    lanes,
+    accW,
+    pw,
+    accExt: accW - pw,
+    prodExt: pw - 16,
+    shw: clog2(accW),
+    shMax: accW - 1,
+    expW: ACC_EXP_WIDTH,
+    laneIdx: Array.from({ length: lanes }, (_, i) => i),
+    adderTree: tree.nodes,
+    beatSum: tree.root,
+  };
+}
+
+export function elaborate(desc: ResolvedDescription): Design {
+  const pe = peParams(desc.numerics.blockSize, desc.array.lanes, desc.numerics.accWidth);
+  const registers = buildRegisterMap(desc);
+  const p = desc.name;
+  const modules: ModuleInstance[] = [
+    {
+      role: "pe",
+      module: `${p}_bfp8_dot_pe`,
+      template: "bfp8_dot_pe.v.hbs",
+      file: `${p}_bfp8_dot_pe.v`,
+      doc: `BFP8 dot-product PE: ${pe.lanes} MACs per beat, blocks of ${pe.k}, ${pe.accW}-bit accumulator`,
+      params: { ...pe },
+    },
+  ];
+  return { desc, pe, registers, modules };
+}

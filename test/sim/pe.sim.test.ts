@@ -1,0 +1,81 @@
+/**
+ * The PE against the golden model in both simulators: every shipped preset's PE and two edge
+ * configurations (minimal accumulator width so saturation is reached; one lane so a block takes
+ * many beats), 10,000 random vectors plus edge cases each, random stalls on both sides.
+ */
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { PRESET_NAMES } from "../../generator/dsl/presets.ts";
+import { generate } from "../../generator/generate.ts";
+import { presetDescription } from "../../generator/load.ts";
+import { peParams, type PeParams } from "../../generator/elab/elaborate.ts";
+import { REPO_ROOT } from "../../generator/emit/render.ts";
+import { peModuleOf, renderPe, runPeBench } from "../../testbench/pe-bench.ts";
+import { SIMULATORS } from "../../testbench/sim.ts";
+
+const WORK = join(REPO_ROOT, "build", "test-sim");
+const VECTORS = 10_000;
+
+function report(
+  name: string,
+  r: { sim: string; vectors: number; cycles: number | undefined; compileMs: number; runMs: number },
+): void {
+  console.log(
+    `[pe-sim] ${name} ${r.sim}: ${r.vectors} vectors, ${r.cycles} cycles, compile ${(r.compileMs / 1000).toFixed(1)} s, run ${(r.runMs / 1000).toFixed(1)} s`,
+  );
+}
+
+describe.each(PRESET_NAMES)("PE of preset %s", (preset) => {
+  const { design, files } = generate(presetDescription(preset));
+  const pe = peModuleOf(design.modules);
+  it.each(SIMULATORS)("matches the golden model in %s", (sim) => {
+    const r = runPeBench(join(WORK, preset), pe.module, files.get(pe.file) ?? "", design.pe, sim, {
+      vectors: VECTORS,
+      seed: 1000 + preset.length,
+    });
+    if (!r.ok) console.log(r.output.slice(0, 4000));
+    expect(r.ok).toBe(true);
+    expect(r.vectors).toBeGreaterThanOrEqual(VECTORS);
+    report(preset, r);
+  });
+});
+
+const EDGE: [string, PeParams, number][] = [
+  ["k8-lanes8-acc18", peParams(8, 8, 18), VECTORS],
+  ["k32-lanes1-acc20", peParams(32, 1, 20), 2_000],
+];
+
+describe.each(EDGE)("PE edge configuration %s", (name, pe, vectors) => {
+  const rtl = renderPe(`edge_${name.replaceAll("-", "_")}_pe`, pe, "test/sim/pe.sim.test.ts");
+  it.each(SIMULATORS)("matches the golden model in %s", (sim) => {
+    const r = runPeBench(join(WORK, name), `edge_${name.replaceAll("-", "_")}_pe`, rtl, pe, sim, {
+      vectors,
+      seed: 77,
+      validPct: 50,
+      readyPct: 40,
+    });
+    if (!r.ok) console.log(r.output.slice(0, 4000));
+    expect(r.ok).toBe(true);
+    report(name, r);
+  });
+});
+
+describe("the PE testbench can fail", () => {
+  const { design, files } = generate(presetDescription("tiny"));
+  const pe = peModuleOf(design.modules);
+  it.each(SIMULATORS)(
+    "reports the first mismatch in %s when one expected result is wrong",
+    (sim) => {
+      const r = runPeBench(
+        join(WORK, "mutant"),
+        pe.module,
+        files.get(pe.file) ?? "",
+        design.pe,
+        sim,
+        { vectors: 300, seed: 5, corruptVector: 123 },
+      );
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/MISMATCH vector 123\b/);
+    },
+  );
+});

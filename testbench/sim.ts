@@ -1,0 +1,139 @@
+/**
+ * Simulator harness: compiles and runs a testbench in Icarus Verilog or Verilator, in a work
+ * folder that holds the testbench's data files, and reports what it printed and how long it took.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { GenError } from "../generator/errors.ts";
+
+export type Simulator = "icarus" | "verilator";
+export const SIMULATORS: readonly Simulator[] = ["icarus", "verilator"];
+
+export interface SimJob {
+  /** Work folder: data files the testbench reads, build products, waveforms. */
+  dir: string;
+  /** Top module name. */
+  top: string;
+  /** Verilog/SystemVerilog sources (absolute paths). */
+  sources: string[];
+  /** Dump a VCD (wave.vcd in dir). The testbench must honour +vcd. */
+  waves?: boolean;
+  /** Wall-clock limit for the run, ms. */
+  timeoutMs?: number;
+}
+
+export interface SimResult {
+  sim: Simulator;
+  ok: boolean;
+  /** The PASS line, when the testbench printed one. */
+  passLine: string | undefined;
+  output: string;
+  compileMs: number;
+  runMs: number;
+}
+
+const INSTALL_HINT =
+  "install the EDA tools: `sudo bash scripts/setup-eda.sh` (Debian: apt-get install verilator iverilog yosys nextpnr-ice40 fpga-icestorm)";
+
+/** Path of a tool on PATH, or a GenError saying how to install it. */
+export function requireTool(tool: string): string {
+  const r = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+  const path = r.stdout.trim();
+  if (r.status !== 0 || path === "") {
+    throw new GenError("E_TOOL_MISSING", `${tool} is not installed or not on PATH`, {
+      hint: INSTALL_HINT,
+    });
+  }
+  return path;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): { status: number | null; out: string; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = (r.stdout ?? "") + (r.stderr ?? "");
+  return {
+    status: r.error !== undefined ? null : r.status,
+    out: r.error ? `${out}\n${String(r.error)}` : out,
+    ms: performance.now() - t0,
+  };
+}
+
+function judge(
+  sim: Simulator,
+  compile: { status: number | null; out: string; ms: number },
+  exec: { status: number | null; out: string; ms: number } | undefined,
+): SimResult {
+  if (exec === undefined) {
+    return {
+      sim,
+      ok: false,
+      passLine: undefined,
+      output: compile.out,
+      compileMs: compile.ms,
+      runMs: 0,
+    };
+  }
+  const lines = exec.out.split("\n");
+  const passLine = lines.find((l) => l.startsWith("PASS"));
+  const failed = lines.some((l) => /MISMATCH|PROTOCOL ERROR|TIMEOUT|FATAL|\$fatal|ERROR/i.test(l));
+  return {
+    sim,
+    ok: exec.status === 0 && passLine !== undefined && !failed,
+    passLine,
+    output: exec.out,
+    compileMs: compile.ms,
+    runMs: exec.ms,
+  };
+}
+
+export function runSim(job: SimJob, sim: Simulator): SimResult {
+  const timeout = job.timeoutMs ?? 20 * 60_000;
+  mkdirSync(job.dir, { recursive: true });
+  const plus = job.waves ? ["+vcd"] : [];
+  if (sim === "icarus") {
+    requireTool("iverilog");
+    requireTool("vvp");
+    const compile = run(
+      "iverilog",
+      ["-g2012", "-Wall", "-o", "sim.vvp", "-s", job.top, ...job.sources],
+      job.dir,
+      timeout,
+    );
+    if (compile.status !== 0) return judge(sim, compile, undefined);
+    return judge(sim, compile, run("vvp", ["-n", "sim.vvp", ...plus], job.dir, timeout));
+  }
+  requireTool("verilator");
+  const mdir = join(job.dir, "obj_dir");
+  const args = [
+    "--binary",
+    "--timing",
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+    "--top-module",
+    job.top,
+    "-Mdir",
+    mdir,
+    "-j",
+    "2",
+    "-CFLAGS",
+    "-O1",
+    ...(job.waves ? ["--trace"] : []),
+    ...job.sources,
+  ];
+  const compile = run("verilator", args, job.dir, timeout);
+  const exe = join(mdir, `V${job.top}`);
+  if (compile.status !== 0 || !existsSync(exe)) return judge(sim, compile, undefined);
+  return judge(sim, compile, run(exe, plus, job.dir, timeout));
+}
