@@ -3,8 +3,7 @@
  * Command line: `sparsetrain <command>`. Every command has --help. User mistakes print a short
  * error with a hint, never a stack trace.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -112,8 +111,7 @@ function cmdLintRtl(args: { dir: string }): void {
 
 function cmdCheckFresh(): void {
   const fresh = generatePresets();
-  const tmp = mkdtempSync(join(tmpdir(), "st-fresh-"));
-  try {
+  {
     const stale: string[] = [];
     for (const [relPath, content] of fresh) {
       let cur: string | undefined;
@@ -135,8 +133,6 @@ function cmdCheckFresh(): void {
       );
     }
     console.log(`rtl-out/ is fresh (${fresh.size} files)`);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

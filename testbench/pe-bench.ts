@@ -3,7 +3,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type PeParams, type ModuleInstance } from "../generator/elab/elaborate.ts";
+import { type PeParams, type ModuleInstance, peDoc } from "../generator/elab/elaborate.ts";
 import { banner, renderRtl, renderTb } from "../generator/emit/render.ts";
 import { Rng } from "../generator/model/rng.ts";
 import { beatLines, expectLines, genPeVectors } from "./pe.ts";
@@ -32,8 +32,7 @@ export function renderPe(module: string, pe: PeParams, source: string): string {
   return renderRtl("bfp8_dot_pe.v.hbs", {
     banner: banner(`${module}: BFP8 dot-product PE`, source),
     module,
-    doc: `BFP8 dot-product PE: ${pe.lanes} MACs per beat, blocks of ${pe.k}, ${pe.accW}-bit accumulator`,
-    lanesBits: pe.lanes * 8,
+    doc: peDoc(pe),
     ...pe,
   });
 }
@@ -72,8 +71,8 @@ export function runPeBench(
     module,
     nbeats: beats.length,
     nvec: vecs.length,
-    beatBits: 18 + 16 * pe.lanes,
-    resBits: 1 + pe.expW + pe.accW,
+    beatBits: pe.beatBits,
+    resBits: pe.resBits,
     lanes: pe.lanes,
     accW: pe.accW,
     validPct: o.validPct ?? 70,

@@ -187,7 +187,7 @@ const u = (v: number, bits: number): bigint => BigInt.asUintN(bits, BigInt(v));
 export function beatLines(vecs: readonly PeVector[], pe: PeParams, rng: Rng): string[] {
   const lines: string[] = [];
   const beatsPerBlock = pe.k / pe.lanes;
-  const bits = 18 + 16 * pe.lanes;
+  const bits = pe.beatBits;
   for (const v of vecs) {
     v.blocks.forEach((blk, bi) => {
       for (let j = 0; j < beatsPerBlock; j++) {
@@ -222,6 +222,6 @@ export function expectLines(vecs: readonly PeVector[], pe: PeParams): string[] {
       (BigInt(v.expect.nan ? 1 : 0) << BigInt(pe.expW + pe.accW)) |
       (u(v.expect.e, pe.expW) << BigInt(pe.accW)) |
       u(v.expect.m, pe.accW);
-    return hexOf(word, 1 + pe.expW + pe.accW);
+    return hexOf(word, pe.resBits);
   });
 }

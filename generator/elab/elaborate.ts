@@ -28,6 +28,12 @@ export interface PeParams {
   prodExt: number;
   /** Width of the alignment shift: clog2(accW). */
   shw: number;
+  /** Width of one operand's beat: lanes x 8 bits. */
+  lanesBits: number;
+  /** Testbench beat word: {dlast, blast, sa[8], sb[8], a[lanesBits], b[lanesBits]}. */
+  beatBits: number;
+  /** Testbench result word: {nan, exp[expW], acc[accW]}. */
+  resBits: number;
   /** Largest alignment shift: accW - 1. */
   shMax: number;
   /** Width of the exponent-sum field (9). */
@@ -97,11 +103,19 @@ export function peParams(k: number, lanes: number, accW: number): PeParams {
     prodExt: pw - 16,
     shw: clog2(accW),
     shMax: accW - 1,
+    lanesBits: lanes * 8,
+    beatBits: 18 + 16 * lanes,
+    resBits: 1 + ACC_EXP_WIDTH + accW,
     expW: ACC_EXP_WIDTH,
     laneIdx: Array.from({ length: lanes }, (_, i) => i),
     adderTree: tree.nodes,
     beatSum: tree.root,
   };
+}
+
+/** One-line description of a PE, used in banners and docs. */
+export function peDoc(pe: PeParams): string {
+  return `BFP8 dot-product PE: ${pe.lanes} MACs per beat, blocks of ${pe.k}, ${pe.accW}-bit accumulator`;
 }
 
 export function elaborate(desc: ResolvedDescription): Design {
@@ -114,7 +128,7 @@ export function elaborate(desc: ResolvedDescription): Design {
       module: `${p}_bfp8_dot_pe`,
       template: "bfp8_dot_pe.v.hbs",
       file: `${p}_bfp8_dot_pe.v`,
-      doc: `BFP8 dot-product PE: ${pe.lanes} MACs per beat, blocks of ${pe.k}, ${pe.accW}-bit accumulator`,
+      doc: peDoc(pe),
       params: { ...pe },
     },
   ];

@@ -10,14 +10,12 @@ import { banner, renderRtl } from "./render.ts";
 export type FileSet = Map<string, string>;
 
 function moduleContext(design: Design, m: ModuleInstance): Record<string, unknown> {
-  const base: Record<string, unknown> = {
+  return {
     banner: banner(`${m.module}: ${m.doc}`, `description "${design.desc.name}"`),
     module: m.module,
     doc: m.doc,
     ...m.params,
   };
-  if (m.role === "pe") base["lanesBits"] = design.pe.lanes * 8;
-  return base;
 }
 
 export function emitRtl(design: Design): FileSet {

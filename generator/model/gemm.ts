@@ -13,14 +13,7 @@
  * next step reads, and as C (I x J, blocks along J) for WG, the layout of W.
  */
 import { require_ } from "../errors.ts";
-import {
-  type BfpMatrix,
-  type Rounding,
-  ELEM_FRAC_BITS,
-  SCALE_NAN,
-  emptyBfp,
-  quantizeDyadicBlock,
-} from "./bfp8.ts";
+import { type BfpMatrix, type Rounding, SCALE_NAN, emptyBfp, quantizeDyadicBlock } from "./bfp8.ts";
 import { type Acc, ACC_EXP_OFFSET, accAdd, accZero } from "./accum.ts";
 import { type Threshold, THRESHOLD_OFF, belowThreshold } from "./sparsity.ts";
 
@@ -259,6 +252,3 @@ export function weightGradient(dy: BfpMatrix, x: BfpMatrix, num: LayerNumerics):
     out: { relu: false, threshold: THRESHOLD_OFF, rounding: num.rounding, k: num.k },
   });
 }
-
-/** Value of element (r, c) of the exact product of dequantized operands, for error measurement. */
-export const ELEM_SCALE = 2 ** -ELEM_FRAC_BITS;

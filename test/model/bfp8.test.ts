@@ -26,7 +26,7 @@ describe("BFP8 quantizer: hand-checked corner cases", () => {
     // floor(log2) is 0; 1.9999999 * 64 = 127.99999 rounds to 128, which clamps to 127
     expect(q([below2])).toEqual({ scale: 0, q: [127] });
     expect(floorLog2(f32ToDyadic(below2))).toBe(0);
-    // Math.log2 in float64 gives exactly 1 for this input: the off-by-one the bits avoid
+    // (near 2^3 a float32 log2 rounds up instead: see the 0x40FFFFFF case below)
     expect(Math.floor(Math.log2(below2))).toBe(0);
     const justBelow1 = f32FromBits(0x3f7fffff);
     expect(floorLog2(f32ToDyadic(justBelow1))).toBe(-1);
