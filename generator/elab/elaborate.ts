@@ -6,6 +6,8 @@
 import { productWidth, ACC_EXP_WIDTH } from "../model/accum.ts";
 import type { ResolvedDescription } from "../dsl/description.ts";
 import { buildRegisterMap, type Register } from "../dsl/regmap.ts";
+import { codecModules } from "./codec.ts";
+import { dmaModules } from "./dma.ts";
 
 export const GENERATOR_NAME = "sparsetrain-gen";
 export const GENERATOR_VERSION = "0.1.0";
@@ -131,6 +133,8 @@ export function elaborate(desc: ResolvedDescription): Design {
       doc: peDoc(pe),
       params: { ...pe },
     },
+    ...codecModules(desc),
+    ...dmaModules(desc),
   ];
   return { desc, pe, registers, modules };
 }
