@@ -9,12 +9,14 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { GenError } from "./errors.ts";
 import { PRESET_NAMES } from "./dsl/presets.ts";
-import { generate, generatePresets, RTL_OUT } from "./generate.ts";
+import { generate, generatePresetDocs, generatePresets, RTL_OUT } from "./generate.ts";
 import { writeFiles } from "./emit/emit.ts";
 import { loadDescription } from "./load.ts";
 import { lintFiles } from "./lint.ts";
 import { peModuleOf, runPeBench } from "../testbench/pe-bench.ts";
-import { SIMULATORS, type Simulator } from "../testbench/sim.ts";
+import { SIMULATORS, type SimResult, type Simulator } from "../testbench/sim.ts";
+import { runRegfileBench } from "../testbench/regfile-bench.ts";
+import type { Design } from "./elab/elaborate.ts";
 import { REPO_ROOT } from "./emit/render.ts";
 
 function rel(p: string): string {
@@ -40,36 +42,66 @@ async function cmdGen(args: {
     );
     for (const w of written) console.log(`  ${rel(w)}`);
   }
+  if (args.out === undefined && specs === PRESET_NAMES) {
+    const written = writeFiles(REPO_ROOT, generatePresetDocs());
+    console.log(`register-map pages for the presets:`);
+    for (const w of written) console.log(`  ${rel(w)}`);
+  }
 }
 
-async function cmdSim(args: {
+interface SimArgs {
   description: string;
+  block: string;
   sim: string;
   vectors: number;
   seed: number;
   waves: boolean;
   out: string;
-}): Promise<void> {
-  const desc = await loadDescription(args.description);
-  const { design, files } = generate(desc);
+}
+
+/** A block testbench the `sim` command can run: what it prints and how to run it once. */
+interface BlockBench {
+  what: string;
+  run(dir: string, sim: Simulator): SimResult & { summary: string };
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function blockBench(args: SimArgs, design: Design, files: Map<string, string>): BlockBench {
+  const o = { seed: args.seed, waves: args.waves };
+  if (args.block === "regfile") {
+    const rtl = files.get(`${design.desc.name}_regfile.v`) ?? "";
+    return {
+      what: `register file: ${args.vectors} random operations`,
+      run: (dir, sim) => {
+        const r = runRegfileBench(dir, design, rtl, sim, { ...o, ops: args.vectors });
+        return { ...r, summary: `${r.passLine ?? ""}` };
+      },
+    };
+  }
   const pe = peModuleOf(design.modules);
   const rtl = files.get(pe.file) ?? "";
+  return {
+    what: `PE: ${args.vectors} random vectors + edge cases`,
+    run: (dir, sim) => {
+      const r = runPeBench(dir, pe.module, rtl, design.pe, sim, { ...o, vectors: args.vectors });
+      return { ...r, summary: `${r.vectors} vectors, ${r.beats} beats, ${r.cycles ?? "?"} cycles` };
+    },
+  };
+}
+
+async function cmdSim(args: SimArgs): Promise<void> {
+  const desc = await loadDescription(args.description);
+  const { design, files } = generate(desc);
+  const bench = blockBench(args, design, files);
   const sims: Simulator[] = args.sim === "both" ? [...SIMULATORS] : [args.sim as Simulator];
   let failed = 0;
   for (const sim of sims) {
-    const dir = join(args.out, desc.name, "pe");
-    process.stdout.write(
-      `${desc.name} PE in ${sim}: ${args.vectors} random vectors + edge cases ... `,
-    );
-    const r = runPeBench(dir, pe.module, rtl, design.pe, sim, {
-      vectors: args.vectors,
-      seed: args.seed,
-      waves: args.waves,
-    });
+    const dir = join(args.out, desc.name, args.block);
+    process.stdout.write(`${desc.name} ${bench.what}, in ${sim} ... `);
+    const r = bench.run(dir, sim);
     if (r.ok) {
-      console.log(
-        `ok (${r.vectors} vectors, ${r.beats} beats, ${r.cycles ?? "?"} cycles; compile ${(r.compileMs / 1000).toFixed(1)} s, run ${(r.runMs / 1000).toFixed(1)} s)`,
-      );
+      console.log(`ok (${r.summary}; compile ${secs(r.compileMs)}, run ${secs(r.runMs)})`);
     } else {
       failed++;
       console.log("FAILED");
@@ -111,28 +143,33 @@ function cmdLintRtl(args: { dir: string }): void {
 
 function cmdCheckFresh(): void {
   const fresh = generatePresets();
+  const docs = generatePresetDocs();
   {
     const stale: string[] = [];
-    for (const [relPath, content] of fresh) {
-      let cur: string | undefined;
-      try {
-        cur = readFileSync(join(RTL_OUT, relPath), "utf8");
-      } catch {
-        cur = undefined;
+    const check = (root: string, files: Map<string, string>, shown: (p: string) => string) => {
+      for (const [relPath, content] of files) {
+        let cur: string | undefined;
+        try {
+          cur = readFileSync(join(root, relPath), "utf8");
+        } catch {
+          cur = undefined;
+        }
+        if (cur !== content) stale.push(shown(relPath));
       }
-      if (cur !== content) stale.push(relPath);
-    }
+    };
+    check(RTL_OUT, fresh, (p) => p);
+    check(REPO_ROOT, docs, (p) => p);
     const extra = verilogFiles(RTL_OUT)
       .map((f) => relative(RTL_OUT, f))
       .filter((f) => !fresh.has(f));
     if (stale.length + extra.length > 0) {
       throw new GenError(
         "E_STALE",
-        `rtl-out/ is stale: ${[...stale, ...extra.map((e) => `${e} (not generated)`)].join(", ")}`,
-        { hint: "run `npm run gen` and commit rtl-out/" },
+        `generated files are stale: ${[...stale, ...extra.map((e) => `${e} (not generated)`)].join(", ")}`,
+        { hint: "run `npm run gen` and commit rtl-out/ and docs/registers/" },
       );
     }
-    console.log(`rtl-out/ is fresh (${fresh.size} files)`);
+    console.log(`rtl-out/ and docs/registers/ are fresh (${fresh.size + docs.size} files)`);
   }
 }
 
@@ -166,13 +203,18 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       "sim [description]",
-      "Run the generated PE testbench against the golden model in Icarus and/or Verilator",
+      "Run a generated block testbench (PE against the golden model, register file against its reference model) in Icarus and/or Verilator",
       (y) =>
         y
           .positional("description", {
             type: "string",
             default: "tiny",
             describe: "preset name or description file",
+          })
+          .option("block", {
+            choices: ["pe", "regfile"] as const,
+            default: "pe" as const,
+            describe: "block to simulate",
           })
           .option("sim", {
             choices: ["icarus", "verilator", "both"] as const,
@@ -183,7 +225,7 @@ export async function main(argv: string[]): Promise<void> {
             alias: "n",
             type: "number",
             default: 10000,
-            describe: "random vectors (edge cases come on top)",
+            describe: "random vectors / operations (edge cases come on top)",
           })
           .option("seed", { type: "number", default: 1, describe: "random seed" })
           .option("waves", { type: "boolean", default: false, describe: "dump wave.vcd" })
@@ -195,6 +237,7 @@ export async function main(argv: string[]): Promise<void> {
       async (a) =>
         cmdSim({
           description: a.description,
+          block: a.block,
           sim: a.sim,
           vectors: a.vectors,
           seed: a.seed,

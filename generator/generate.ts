@@ -4,6 +4,7 @@ import type { ResolvedDescription } from "./dsl/description.ts";
 import { PRESET_NAMES } from "./dsl/presets.ts";
 import { elaborate, type Design } from "./elab/elaborate.ts";
 import { emitDesign, type FileSet } from "./emit/emit.ts";
+import { emitRegisterDoc } from "./emit/regs.ts";
 import { presetDescription } from "./load.ts";
 import { REPO_ROOT } from "./emit/render.ts";
 
@@ -22,4 +23,13 @@ export function generatePresets(): FileSet {
     for (const [rel, content] of files) all.set(`${name}/${rel}`, content);
   }
   return all;
+}
+
+/** Docs pages generated for the shipped presets, keyed by path relative to the repository. */
+export function generatePresetDocs(): FileSet {
+  const docs: FileSet = new Map();
+  for (const name of PRESET_NAMES) {
+    docs.set(`docs/registers/${name}.md`, emitRegisterDoc(elaborate(presetDescription(name))));
+  }
+  return docs;
 }

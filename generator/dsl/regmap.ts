@@ -21,6 +21,10 @@ export interface Register {
   doc: string;
   reset: number;
   fields: RegisterField[];
+  /** Implemented bits: the union of the fields, or every bit when the register has no fields. */
+  mask: number;
+  /** Read-only registers whose value is fixed at generation (ID, CONFIG): that value. */
+  value?: number;
 }
 
 const f = (name: string, lsb: number, width: number, doc: string): RegisterField => ({
@@ -30,10 +34,50 @@ const f = (name: string, lsb: number, width: number, doc: string): RegisterField
   doc,
 });
 
+export const REGMAP_VERSION = 1;
+export const ID_MAGIC = 0x5bf8;
+
+const FORMAT_CODE: Readonly<Record<ResolvedDescription["codec"]["format"], number>> = {
+  dense: 0,
+  zvc: 1,
+  rle: 2,
+  hbm: 3,
+};
+
+/** The CONFIG register's value: the generated configuration, packed as its fields say. */
+function configValue(d: ResolvedDescription): number {
+  const l2 = (x: number): number => Math.log2(x);
+  const b = (x: boolean): number => (x ? 1 : 0);
+  return (
+    (l2(d.numerics.blockSize) |
+      (l2(d.array.rows) << 3) |
+      (l2(d.array.cols) << 6) |
+      (l2(d.array.lanes) << 9) |
+      (d.numerics.accWidth << 12) |
+      (FORMAT_CODE[d.codec.format] << 18) |
+      (l2(d.dma.dataWidth / 8) << 20) |
+      (b(d.features.inputSkipping) << 23) |
+      (b(d.features.outputSkipping) << 24) |
+      (b(d.features.threshold) << 25)) >>>
+    0
+  );
+}
+
+/** Bits covered by a list of fields (every bit when there are none). */
+export function fieldMask(fields: readonly RegisterField[]): number {
+  if (fields.length === 0) return 0xffffffff;
+  let m = 0;
+  for (const fd of fields)
+    m = (m | (fd.width >= 32 ? 0xffffffff : (2 ** fd.width - 1) * 2 ** fd.lsb)) >>> 0;
+  return m >>> 0;
+}
+
 /** Standard registers (offsets in order, 4 bytes apart). */
-function standardRegisters(d: ResolvedDescription): Omit<Register, "offset">[] {
+type RegisterSpec = Omit<Register, "offset" | "mask">;
+
+function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
   const wide = d.dma.addrWidth > 32;
-  const addr = (base: string, doc: string): Omit<Register, "offset">[] => [
+  const addr = (base: string, doc: string): RegisterSpec[] => [
     { name: `${base}_LO`, access: "rw", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
     ...(wide
       ? [
@@ -42,12 +86,12 @@ function standardRegisters(d: ResolvedDescription): Omit<Register, "offset">[] {
             access: "rw" as const,
             doc: `${doc} (bits ${d.dma.addrWidth - 1}:32)`,
             reset: 0,
-            fields: [],
+            fields: [f("ADDR", 0, d.dma.addrWidth - 32, "address bits above 31")],
           },
         ]
       : []),
   ];
-  const counter = (base: string, doc: string): Omit<Register, "offset">[] => [
+  const counter = (base: string, doc: string): RegisterSpec[] => [
     { name: `${base}_LO`, access: "ro", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
     { name: `${base}_HI`, access: "ro", doc: `${doc} (bits 63:32)`, reset: 0, fields: [] },
   ];
@@ -55,8 +99,9 @@ function standardRegisters(d: ResolvedDescription): Omit<Register, "offset">[] {
     {
       name: "ID",
       access: "ro",
-      doc: "Identification: 0x5B F8 and the register-map version",
+      doc: "Identification: 0x5BF8 and the register-map version",
       reset: 0,
+      value: ((ID_MAGIC << 16) | REGMAP_VERSION) >>> 0,
       fields: [f("VERSION", 0, 16, "register map version"), f("MAGIC", 16, 16, "0x5BF8")],
     },
     {
@@ -64,6 +109,7 @@ function standardRegisters(d: ResolvedDescription): Omit<Register, "offset">[] {
       access: "ro",
       doc: "Generated configuration, so software can check what it talks to",
       reset: 0,
+      value: configValue(d),
       fields: [
         f("BLOCK_LOG2", 0, 3, "log2 of the BFP block size"),
         f("ROWS_LOG2", 3, 3, "log2 of the PE rows"),
@@ -190,11 +236,8 @@ export const STANDARD_REGISTER_NAMES: readonly string[] = [
   ].flatMap((b) => [`${b}_LO`, `${b}_HI`]),
 ];
 
-export const REGMAP_VERSION = 1;
-export const ID_MAGIC = 0x5bf8;
-
 export function buildRegisterMap(d: ResolvedDescription): Register[] {
-  const regs = [
+  const regs: RegisterSpec[] = [
     ...standardRegisters(d),
     ...d.regfile.extraRegisters.map((r) => ({
       name: r.name,
@@ -204,5 +247,8 @@ export function buildRegisterMap(d: ResolvedDescription): Register[] {
       fields: r.fields ?? [],
     })),
   ];
-  return regs.map((r, i) => ({ ...r, offset: i * 4 }));
+  return regs.map((r, i) => {
+    const mask = fieldMask(r.fields);
+    return { ...r, reset: (r.reset & mask) >>> 0, mask, offset: i * 4 };
+  });
 }

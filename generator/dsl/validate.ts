@@ -229,6 +229,12 @@ export function checkRules(d: ResolvedDescription): Violation[] {
     let used = 0;
     (r.fields ?? []).forEach((fd, j) => {
       const ff = `${f}.fields[${j}]`;
+      if (typeof fd.name !== "string" || !/^[A-Z][A-Z0-9_]{0,23}$/.test(fd.name))
+        bad(
+          `${ff}.name`,
+          fd.name,
+          "must be an upper-case identifier (A-Z, 0-9, _), up to 24 characters",
+        );
       if (
         !Number.isInteger(fd.lsb) ||
         !Number.isInteger(fd.width) ||

@@ -8,6 +8,7 @@ import type { ResolvedDescription } from "../dsl/description.ts";
 import { buildRegisterMap, type Register } from "../dsl/regmap.ts";
 import { codecModules } from "./codec.ts";
 import { dmaModules } from "./dma.ts";
+import { type RegfileParams, regfileDoc, regfileParams } from "./regfile.ts";
 
 export const GENERATOR_NAME = "sparsetrain-gen";
 export const GENERATOR_VERSION = "0.1.0";
@@ -90,6 +91,7 @@ export interface Design {
   desc: ResolvedDescription;
   pe: PeParams;
   registers: Register[];
+  regfile: RegfileParams;
   modules: ModuleInstance[];
 }
 
@@ -123,6 +125,7 @@ export function peDoc(pe: PeParams): string {
 export function elaborate(desc: ResolvedDescription): Design {
   const pe = peParams(desc.numerics.blockSize, desc.array.lanes, desc.numerics.accWidth);
   const registers = buildRegisterMap(desc);
+  const regfile = regfileParams(desc, registers);
   const p = desc.name;
   const modules: ModuleInstance[] = [
     {
@@ -133,8 +136,16 @@ export function elaborate(desc: ResolvedDescription): Design {
       doc: peDoc(pe),
       params: { ...pe },
     },
+    {
+      role: "regfile",
+      module: `${p}_regfile`,
+      template: "regfile.v.hbs",
+      file: `${p}_regfile.v`,
+      doc: regfileDoc(regfile),
+      params: { ...regfile },
+    },
     ...codecModules(desc),
     ...dmaModules(desc),
   ];
-  return { desc, pe, registers, modules };
+  return { desc, pe, registers, regfile, modules };
 }

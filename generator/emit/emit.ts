@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Design, ModuleInstance } from "../elab/elaborate.ts";
 import { banner, renderRtl } from "./render.ts";
+import { emitCHeader, emitRegisterDoc, emitTsConstants, regsFileNames } from "./regs.ts";
 
 export type FileSet = Map<string, string>;
 
@@ -48,6 +49,10 @@ export function emitConfig(design: Design): string {
 
 export function emitDesign(design: Design): FileSet {
   const files = emitRtl(design);
+  const names = regsFileNames(design.desc.name);
+  files.set(names.header, emitCHeader(design));
+  files.set(names.ts, emitTsConstants(design));
+  files.set(names.doc, emitRegisterDoc(design));
   files.set("config.json", emitConfig(design));
   return files;
 }

@@ -125,6 +125,24 @@ const INVALID: [string, unknown, string, string][] = [
     "regfile.extraRegisters[0].fields[1]",
     "overlaps",
   ],
+  [
+    "register field name",
+    {
+      name: "a",
+      regfile: {
+        extraRegisters: [
+          {
+            name: "USER0",
+            access: "rw",
+            doc: "x",
+            fields: [{ name: "lower", lsb: 0, width: 8, doc: "" }],
+          },
+        ],
+      },
+    },
+    "regfile.extraRegisters[0].fields[0].name",
+    "upper-case identifier",
+  ],
 ];
 
 describe("description validation", () => {
