@@ -16,6 +16,7 @@ import { lintFiles } from "./lint.ts";
 import { peModuleOf, runPeBench } from "../testbench/pe-bench.ts";
 import { SIMULATORS, type SimResult, type Simulator } from "../testbench/sim.ts";
 import { runRegfileBench } from "../testbench/regfile-bench.ts";
+import { genCoreJobs, runCoreBench } from "../testbench/core-bench.ts";
 import type { Design } from "./elab/elaborate.ts";
 import { REPO_ROOT } from "./emit/render.ts";
 
@@ -75,6 +76,16 @@ function blockBench(args: SimArgs, design: Design, files: Map<string, string>): 
       what: `register file: ${args.vectors} random operations`,
       run: (dir, sim) => {
         const r = runRegfileBench(dir, design, rtl, sim, { ...o, ops: args.vectors });
+        return { ...r, summary: `${r.passLine ?? ""}` };
+      },
+    };
+  }
+  if (args.block === "core") {
+    const jobs = genCoreJobs(design, args.vectors, args.seed);
+    return {
+      what: `compute core: ${jobs.length} jobs (edge cases + random FP/BP/WG tiles)`,
+      run: (dir, sim) => {
+        const r = runCoreBench(dir, design, files, jobs, sim, o);
         return { ...r, summary: `${r.passLine ?? ""}` };
       },
     };
@@ -212,7 +223,7 @@ export async function main(argv: string[]): Promise<void> {
             describe: "preset name or description file",
           })
           .option("block", {
-            choices: ["pe", "regfile"] as const,
+            choices: ["pe", "regfile", "core"] as const,
             default: "pe" as const,
             describe: "block to simulate",
           })
@@ -225,7 +236,7 @@ export async function main(argv: string[]): Promise<void> {
             alias: "n",
             type: "number",
             default: 10000,
-            describe: "random vectors / operations (edge cases come on top)",
+            describe: "random vectors / operations / jobs (edge cases come on top)",
           })
           .option("seed", { type: "number", default: 1, describe: "random seed" })
           .option("waves", { type: "boolean", default: false, describe: "dump wave.vcd" })

@@ -169,12 +169,20 @@ export function checkRules(d: ResolvedDescription): Violation[] {
       bad(field, value, `is too small: ${what} needs ${need} bytes`);
     }
   };
-  if (kOk && rowsOk) {
+  if (kOk && rowsOk && colsOk) {
+    const lanes = d.array.rows * d.array.cols;
+    if (lanes % k !== 0) {
+      bad(
+        "array.cols",
+        d.array.cols,
+        `rows x cols (${lanes}) must be a multiple of numerics.blockSize (${k}): the compute core's output lanes fill whole output blocks`,
+      );
+    }
     bufField(
       "buffers.weightBytes",
       d.buffers.weightBytes,
-      2 * d.array.rows * (k + 1),
-      `two tiles of ${d.array.rows} rows x ${k} elements (+ scales)`,
+      lanes * Math.max(64, k, d.dma.dataWidth / 8),
+      `a tile of ${lanes} lanes (rows x cols) x a reduction of at least ${Math.max(64, k)} elements`,
     );
   }
   if (kOk && colsOk) {

@@ -7,6 +7,7 @@ import { productWidth, ACC_EXP_WIDTH } from "../model/accum.ts";
 import type { ResolvedDescription } from "../dsl/description.ts";
 import { buildRegisterMap, type Register } from "../dsl/regmap.ts";
 import { codecModules } from "./codec.ts";
+import { type CoreParams, coreModules, coreParams } from "./core.ts";
 import { dmaModules } from "./dma.ts";
 import { type RegfileParams, regfileDoc, regfileParams } from "./regfile.ts";
 
@@ -92,6 +93,7 @@ export interface Design {
   pe: PeParams;
   registers: Register[];
   regfile: RegfileParams;
+  core: CoreParams;
   modules: ModuleInstance[];
 }
 
@@ -126,6 +128,8 @@ export function elaborate(desc: ResolvedDescription): Design {
   const pe = peParams(desc.numerics.blockSize, desc.array.lanes, desc.numerics.accWidth);
   const registers = buildRegisterMap(desc);
   const regfile = regfileParams(desc, registers);
+  const core = coreParams(desc);
+  const mac = peParams(desc.numerics.blockSize, 1, desc.numerics.accWidth);
   const p = desc.name;
   const modules: ModuleInstance[] = [
     {
@@ -144,8 +148,9 @@ export function elaborate(desc: ResolvedDescription): Design {
       doc: regfileDoc(regfile),
       params: { ...regfile },
     },
+    ...coreModules(desc, core, mac, peDoc(mac)),
     ...codecModules(desc),
     ...dmaModules(desc),
   ];
-  return { desc, pe, registers, regfile, modules };
+  return { desc, pe, registers, regfile, core, modules };
 }

@@ -19,9 +19,10 @@ function moduleContext(design: Design, m: ModuleInstance): Record<string, unknow
   };
 }
 
-export function emitRtl(design: Design): FileSet {
+/** Every module's Verilog (or only the modules of the given roles). */
+export function emitRtl(design: Design, roles?: readonly string[]): FileSet {
   const files: FileSet = new Map();
-  for (const m of design.modules)
+  for (const m of design.modules.filter((x) => roles === undefined || roles.includes(x.role)))
     files.set(m.file, renderRtl(m.template, moduleContext(design, m)));
   return files;
 }

@@ -298,7 +298,7 @@ module tiny_regfile (
     rd_hit  = 1'b1;
     case (rd_word)
       ADDR_ID[8-1:2]: rd_data = 32'h5bf80001;
-      ADDR_CONFIG[8-1:2]: rd_data = 32'h03ad824b;
+      ADDR_CONFIG[8-1:2]: rd_data = 32'h03ad828b;
       ADDR_CMD[8-1:2]: rd_data = 32'h0;
       ADDR_STATUS[8-1:2]: rd_data = reg_status_i & 32'h0000001f;
       ADDR_IRQ_ENABLE[8-1:2]: rd_data = reg_irq_enable_q;

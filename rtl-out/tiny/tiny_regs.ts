@@ -169,7 +169,7 @@ export const MASK: Readonly<Record<RegName, number>> = {
 /** Values of the registers fixed at generation. */
 export const VALUE = {
   ID: 0x5bf80001,
-  CONFIG: 0x03ad824b,
+  CONFIG: 0x03ad828b,
 } as const;
 
 /** Fields: least-significant bit and width. */

@@ -49,6 +49,12 @@ const INVALID: [string, unknown, string, string][] = [
     "array.lanes",
     "from 1 to 8",
   ],
+  [
+    "output lanes do not fill a block",
+    { name: "a", numerics: { blockSize: 32 }, array: { rows: 2, cols: 4 } },
+    "array.cols",
+    "multiple of numerics.blockSize",
+  ],
   ["codec format", { name: "a", codec: { format: "lz4" } }, "codec.format", "dense, zvc, rle, hbm"],
   ["grid", { name: "a", codec: { grid: 4 } }, "codec.grid", "from 8 to 64"],
   ["levels", { name: "a", codec: { levels: 5 } }, "codec.levels", "from 1 to 3"],

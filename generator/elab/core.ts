@@ -1,0 +1,218 @@
+/**
+ * Elaboration of the compute core: the output lanes, buffer geometries and every width of the
+ * core, the requantizer and the MAC lanes, computed once from the description.
+ */
+import type { ResolvedDescription } from "../dsl/description.ts";
+import type { ModuleInstance, PeParams } from "./elaborate.ts";
+
+const log2 = (x: number): number => Math.round(Math.log2(x));
+const clog2 = (x: number): number => Math.max(1, Math.ceil(Math.log2(x)));
+
+/** A balanced binary max tree over n leaves named mx_0_<i>. */
+function maxTree(n: number): { nodes: { out: string; a: string; b: string }[]; root: string } {
+  let level = Array.from({ length: n }, (_, i) => `mx_0_${i}`);
+  const nodes: { out: string; a: string; b: string }[] = [];
+  let depth = 0;
+  while (level.length > 1) {
+    depth++;
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] ?? "";
+      const b = level[i + 1];
+      if (b === undefined) {
+        next.push(a);
+        continue;
+      }
+      const out = `mx_${depth}_${i / 2}`;
+      nodes.push({ out, a, b });
+      next.push(out);
+    }
+    level = next;
+  }
+  return { nodes, root: level[0] ?? "mx_0_0" };
+}
+
+export interface RequantParams {
+  k: number;
+  accW: number;
+  rounding: "nearest" | "even";
+  even: boolean;
+  kAccBits: number;
+  kExpBits: number;
+  kBits: number;
+  tagW: number;
+  lopW: number;
+  lMax: number;
+  accW8: number;
+  idx: number[];
+  maxTree: { out: string; a: string; b: string }[];
+  maxRoot: string;
+  magConcat: string;
+  negConcat: string;
+  qConcat: string;
+  nzConcat: string;
+}
+
+export function requantParams(
+  k: number,
+  accW: number,
+  rounding: "nearest" | "even",
+  tagW: number,
+): RequantParams {
+  const idx = Array.from({ length: k }, (_, i) => i);
+  const rev = [...idx].reverse();
+  const tree = maxTree(k);
+  return {
+    k,
+    accW,
+    rounding,
+    even: rounding === "even",
+    kAccBits: k * accW,
+    kExpBits: k * 9,
+    kBits: k * 8,
+    tagW,
+    lopW: Math.ceil(Math.log2(accW + 1)),
+    lMax: accW - 1 + 508,
+    accW8: accW + 8,
+    idx,
+    maxTree: tree.nodes,
+    maxRoot: tree.root,
+    magConcat: rev.map((i) => `mag_${i}`).join(", "),
+    negConcat: rev.map((i) => `neg_${i}`).join(", "),
+    qConcat: rev.map((i) => `q_${i}`).join(", "),
+    nzConcat: rev.map((i) => `(q_${i} != 8'd0)`).join(", "),
+  };
+}
+
+/** The compute core's geometry (see docs/compute-core.md). */
+export interface CoreParams {
+  /** Output lanes (rows of the A tile computed at once): rows x cols. */
+  T: number;
+  k: number;
+  kLog: number;
+  accW: number;
+  /** Bus bytes: reduction elements per lane-RAM word. */
+  BB: number;
+  bbLog: number;
+  bbLogW: number;
+  /** Lane-RAM word width in bits. */
+  WB: number;
+  /** Longest reduction a tile holds: weightBytes / T. */
+  rMax: number;
+  rW: number;
+  aWords: number;
+  aWordW: number;
+  blkMax: number;
+  blkW: number;
+  /** B entries the input buffer holds (4 bytes each): inputBytes / 4. */
+  eDepth: number;
+  eW: number;
+  /** Entry-count field of a row-table word. */
+  cntEW: number;
+  entryW: number;
+  /** Row-table word: {count, first}. */
+  rpW: number;
+  /** Rows of B per tile: outputBytes * 8 / T (the mask RAM holds T bits a row). */
+  jMax: number;
+  jW: number;
+  /** Output blocks per row: T / k. */
+  nOutBlk: number;
+  /** Index of the last output block of a row. */
+  nbLast: number;
+  obW: number;
+  laneW: number;
+  kAccBits: number;
+  kBits: number;
+}
+
+export function coreParams(d: ResolvedDescription): CoreParams {
+  const T = d.array.rows * d.array.cols;
+  const k = d.numerics.blockSize;
+  const BB = d.dma.dataWidth / 8;
+  const rMax = d.buffers.weightBytes / T;
+  const eDepth = d.buffers.inputBytes / 4;
+  const jMax = (d.buffers.outputBytes * 8) / T;
+  const rW = log2(rMax);
+  const eW = log2(eDepth);
+  const cntEW = eW + 1;
+  const nOutBlk = T / k;
+  return {
+    T,
+    k,
+    kLog: log2(k),
+    accW: d.numerics.accWidth,
+    BB,
+    bbLog: log2(BB),
+    bbLogW: clog2(BB),
+    WB: BB * 8,
+    rMax,
+    rW,
+    aWords: rMax / BB,
+    aWordW: log2(rMax / BB),
+    blkMax: rMax / k,
+    blkW: log2(rMax / k),
+    eDepth,
+    eW,
+    cntEW,
+    entryW: 18 + rW,
+    rpW: cntEW + eW,
+    jMax,
+    jW: log2(jMax),
+    nOutBlk,
+    nbLast: nOutBlk - 1,
+    obW: clog2(nOutBlk),
+    laneW: clog2(T),
+    kAccBits: k * d.numerics.accWidth,
+    kBits: k * 8,
+  };
+}
+
+/** Module instances of the compute core: MAC lane, RAM, requantizer, core. */
+export function coreModules(
+  d: ResolvedDescription,
+  core: CoreParams,
+  mac: PeParams,
+  macDoc: string,
+): ModuleInstance[] {
+  const p = d.name;
+  const rq = requantParams(core.k, core.accW, d.numerics.rounding, core.jW + core.obW);
+  const names = {
+    mac: `${p}_core_mac`,
+    sdpRam: `${p}_sdp_ram`,
+    requant: `${p}_bfp8_requant`,
+  };
+  return [
+    {
+      role: "core_mac",
+      module: names.mac,
+      template: "bfp8_dot_pe.v.hbs",
+      file: `${names.mac}.v`,
+      doc: `MAC lane of the compute core (${macDoc})`,
+      params: { ...mac },
+    },
+    {
+      role: "sdp_ram",
+      module: names.sdpRam,
+      template: "sdp_ram.v.hbs",
+      file: `${names.sdpRam}.v`,
+      doc: "Simple dual-port RAM (inferable block RAM)",
+      params: {},
+    },
+    {
+      role: "requant",
+      module: names.requant,
+      template: "bfp8_requant.v.hbs",
+      file: `${names.requant}.v`,
+      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators, sparsity-scaling threshold`,
+      params: { ...rq },
+    },
+    {
+      role: "core",
+      module: `${p}_compute_core`,
+      template: "compute_core.v.hbs",
+      file: `${p}_compute_core.v`,
+      doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
+      params: { ...core, ...names },
+    },
+  ];
+}

@@ -1,0 +1,199 @@
+/**
+ * Compute-core benchmark: RTL cycle counts (Verilator) against the golden model's ideal
+ * (`non-zero MACs / lanes`) for a GEMM tiled onto the core, over the density of the streamed
+ * operand, and for BP output skipping over the mask density. Prints Markdown tables.
+ *
+ *   npm run bench:core -- [--preset default] [--size 256] [--sim verilator]
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { elaborate, type Design } from "../generator/elab/elaborate.ts";
+import { emitRtl } from "../generator/emit/emit.ts";
+import { loadDescription } from "../generator/load.ts";
+import { type BfpMatrix, emptyBfp } from "../generator/model/bfp8.ts";
+import { Rng } from "../generator/model/rng.ts";
+import { GenError } from "../generator/errors.ts";
+import { type CoreJob, type Step, makeJob, trainingOperands } from "../testbench/core.ts";
+import { runCoreBench } from "../testbench/core-bench.ts";
+import type { Simulator } from "../testbench/sim.ts";
+
+const args = await yargs(hideBin(process.argv))
+  .scriptName("bench-core")
+  .usage("$0 [options]\n\nCompute-core cycles from the RTL against the golden model's ideal.")
+  .option("preset", { type: "string", default: "default", describe: "preset or description file" })
+  .option("size", { type: "number", default: 256, describe: "GEMM size I = J = R" })
+  .option("sim", { choices: ["verilator", "icarus"] as const, default: "verilator" as const })
+  .option("seed", { type: "number", default: 1 })
+  .strict()
+  .help()
+  .parseAsync();
+
+/** Rows [r0, r0 + n) of a BFP matrix. */
+function sliceRows(m: BfpMatrix, r0: number, n: number): BfpMatrix {
+  const out = emptyBfp(n, m.cols, m.k);
+  const w = m.blocksPerRow * m.k;
+  out.q.set(m.q.subarray(r0 * w, (r0 + n) * w));
+  out.scale.set(m.scale.subarray(r0 * m.blocksPerRow, (r0 + n) * m.blocksPerRow));
+  return out;
+}
+
+interface Case {
+  label: string;
+  jobs: CoreJob[];
+  dense: number;
+  issued: number;
+}
+
+/** One GEMM (I = J = R = n) cut into tiles that fit the core: lanes x B chunks. */
+function tiledCase(
+  design: Design,
+  label: string,
+  step: Step,
+  n: number,
+  density: number,
+  maskDensity: number | undefined,
+  rng: Rng,
+): Case {
+  const core = design.core;
+  const rounding = design.desc.numerics.rounding;
+  const { a, b } = trainingOperands(step, rng, { I: n, J: n, R: n, density }, core.k, rounding);
+  const mask = new Uint8Array(n * n);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.bernoulli(maskDensity ?? 1) ? 1 : 0;
+  const jobs: CoreJob[] = [];
+  let dense = 0;
+  let issued = 0;
+  // B chunks: as many rows as fit the entry buffer.
+  const chunks: [number, number][] = [];
+  let j0 = 0;
+  while (j0 < n) {
+    let entries = 0;
+    let j1 = j0;
+    while (j1 < n && j1 - j0 < core.jMax) {
+      let nz = 0;
+      for (let r = 0; r < b.blocksPerRow * b.k; r++)
+        if ((b.q[j1 * b.blocksPerRow * b.k + r] ?? 0) !== 0) nz++;
+      const e = Math.max(1, nz) + 1;
+      if (entries + e > core.eDepth) break;
+      entries += e;
+      j1++;
+    }
+    chunks.push([j0, j1 - j0]);
+    j0 = j1;
+  }
+  for (let i0 = 0; i0 < n; i0 += core.T) {
+    const I = Math.min(core.T, n - i0);
+    const at = sliceRows(a, i0, I);
+    for (const [c0, J] of chunks) {
+      const bt = sliceRows(b, c0, J);
+      let outMask: Uint8Array | undefined;
+      if (maskDensity !== undefined) {
+        outMask = new Uint8Array(I * J);
+        for (let i = 0; i < I; i++)
+          for (let j = 0; j < J; j++) outMask[i * J + j] = mask[(i0 + i) * n + c0 + j] ?? 0;
+      }
+      const job = makeJob(label, step, at, bt, core.accW, rounding, {
+        relu: step === "fp",
+        ...(outMask === undefined ? {} : { outMask }),
+      });
+      dense += job.result.counters.macsDense;
+      issued += job.result.counters.macsIssued;
+      jobs.push(job);
+    }
+  }
+  return { label, jobs, dense, issued };
+}
+
+try {
+  const desc = await loadDescription(args.preset);
+  const design = elaborate(desc);
+  const core = design.core;
+  const n = args.size;
+  const rng = new Rng(args.seed);
+  const cases: Case[] = [];
+  // Fixed latency: a job of one row with one non-zero element.
+  const one = makeJob(
+    "latency",
+    "fp",
+    trainingOperands("fp", rng, { I: 1, J: 1, R: 1, density: 1 }, core.k, desc.numerics.rounding).a,
+    trainingOperands("fp", rng, { I: 1, J: 1, R: 1, density: 1 }, core.k, desc.numerics.rounding).b,
+    core.accW,
+    desc.numerics.rounding,
+    {},
+  );
+  cases.push({ label: "latency", jobs: [one], dense: 1, issued: 1 });
+  for (const d of [1, 0.5, 0.3, 0.1, 0.05, 0.01]) {
+    process.stderr.write(`golden model: FP ${n}^3 at density ${d * 100}% ...\n`);
+    cases.push(tiledCase(design, `FP density ${d * 100}%`, "fp", n, d, undefined, rng));
+  }
+  for (const m of [1, 0.5, 0.25, 0.1]) {
+    process.stderr.write(
+      `golden model: BP ${n}^3, gradient density 10%, mask density ${m * 100}% ...\n`,
+    );
+    cases.push(tiledCase(design, `BP mask ${m * 100}%`, "bp", n, 0.1, m, rng));
+  }
+  const all = cases.flatMap((c) => c.jobs);
+  process.stderr.write(`simulating ${all.length} tiles in ${args.sim} ...\n`);
+  const rtl = emitRtl(design, ["core", "core_mac", "sdp_ram", "requant"]);
+  const r = runCoreBench(
+    mkdtempSync(join(tmpdir(), "bench-core-")),
+    design,
+    rtl,
+    all,
+    args.sim as Simulator,
+    {
+      seed: args.seed,
+      readyPct: 100,
+    },
+  );
+  if (!r.ok)
+    throw new GenError("E_SIM_FAIL", "the core did not match the golden model", {
+      hint: r.output.slice(0, 2000),
+    });
+  let at = 0;
+  const cyc = cases.map((c) => {
+    const cs = r.jobCycles.slice(at, at + c.jobs.length);
+    at += c.jobs.length;
+    return cs.reduce((s, x) => s + x, 0);
+  });
+  const latency = cyc[0] ?? 0;
+  console.log(
+    `## Compute core: ${desc.name}, ${core.T} MAC lanes (${desc.array.rows}x${desc.array.cols}), k = ${core.k}`,
+  );
+  console.log(
+    `\nCommand: \`npm run bench:core -- --preset ${args.preset} --size ${n} --sim ${args.sim} --seed ${args.seed}\`. Cycles are the core's busy counter summed over the tiles (buffer loading not included); ideal = MACs issued / ${core.T}; fixed latency = ${latency} cycles per tile (a one-element job).\n`,
+  );
+  console.log(
+    "| case | tiles | dense MACs | MACs issued | RTL cycles | ideal | cycles / ideal | cycles / (ideal + latency x tiles) | utilization |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  cases.forEach((c, i) => {
+    if (i === 0) return;
+    const cycles = cyc[i] ?? 0;
+    const ideal = c.issued / core.T;
+    const withLat = ideal + latency * c.jobs.length;
+    console.log(
+      `| ${c.label} | ${c.jobs.length} | ${c.dense} | ${c.issued} | ${cycles} | ${ideal.toFixed(0)} | ${(cycles / ideal).toFixed(3)} | ${(cycles / withLat).toFixed(3)} | ${((100 * c.issued) / (cycles * core.T)).toFixed(1)}% |`,
+    );
+  });
+  const bp = cases.filter((c) => c.label.startsWith("BP"));
+  const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
+  console.log("\nBP output skipping (gradient density 10%): cycles relative to the unmasked BP");
+  console.log("\n| mask density | RTL cycles | relative |");
+  console.log("|---|---|---|");
+  for (const c of bp) {
+    const cy = cyc[cases.indexOf(c)] ?? 0;
+    console.log(`| ${c.label.replace("BP mask ", "")} | ${cy} | ${(cy / bpFull).toFixed(3)} |`);
+  }
+  console.log(
+    `\nSimulation: ${(r.compileMs / 1000).toFixed(1)} s compile, ${(r.runMs / 1000).toFixed(1)} s run (${args.sim}).`,
+  );
+} catch (e) {
+  if (e instanceof GenError) {
+    console.error(e.format());
+    process.exit(1);
+  }
+  throw e;
+}
