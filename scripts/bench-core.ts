@@ -56,6 +56,7 @@ function tiledCase(
   density: number,
   maskDensity: number | undefined,
   rng: Rng,
+  denseB = false,
 ): Case {
   const core = design.core;
   const rounding = design.desc.numerics.rounding;
@@ -75,7 +76,7 @@ function tiledCase(
       let nz = 0;
       for (let r = 0; r < b.blocksPerRow * b.k; r++)
         if ((b.q[j1 * b.blocksPerRow * b.k + r] ?? 0) !== 0) nz++;
-      const e = Math.max(1, nz) + 1;
+      const e = (denseB ? b.cols : Math.max(1, nz)) + 1;
       if (entries + e > core.eDepth) break;
       entries += e;
       j1++;
@@ -96,6 +97,7 @@ function tiledCase(
       }
       const job = makeJob(label, step, at, bt, core.accW, rounding, {
         relu: step === "fp",
+        denseB,
         ...(outMask === undefined ? {} : { outMask }),
       });
       dense += job.result.counters.macsDense;
@@ -124,6 +126,12 @@ try {
     {},
   );
   cases.push({ label: "latency", jobs: [one], dense: 1, issued: 1 });
+  for (const d of [1, 0.1]) {
+    process.stderr.write(`golden model: FP ${n}^3 dense baseline at density ${d * 100}% ...\n`);
+    cases.push(
+      tiledCase(design, `FP baseline, density ${d * 100}%`, "fp", n, d, undefined, rng, true),
+    );
+  }
   for (const d of [1, 0.5, 0.3, 0.1, 0.05, 0.01]) {
     process.stderr.write(`golden model: FP ${n}^3 at density ${d * 100}% ...\n`);
     cases.push(tiledCase(design, `FP density ${d * 100}%`, "fp", n, d, undefined, rng));
@@ -163,19 +171,20 @@ try {
     `## Compute core: ${desc.name}, ${core.T} MAC lanes (${desc.array.rows}x${desc.array.cols}), k = ${core.k}`,
   );
   console.log(
-    `\nCommand: \`npm run bench:core -- --preset ${args.preset} --size ${n} --sim ${args.sim} --seed ${args.seed}\`. Cycles are the core's busy counter summed over the tiles (buffer loading not included); ideal = MACs issued / ${core.T}; fixed latency = ${latency} cycles per tile (a one-element job).\n`,
+    `\nCommand: \`npm run bench:core -- --preset ${args.preset} --size ${n} --sim ${args.sim} --seed ${args.seed}\`. Cycles are the core's busy counter summed over the tiles (buffer loading not included); ideal = MACs issued / ${core.T} (MACs issued: non-zero elements of B x computed outputs, from the golden model); the baseline stores every element of B (input skipping off, the same core); fixed latency = ${latency} cycles per tile (a one-element job).\n`,
   );
+  const baseline = cyc[1] ?? 1;
   console.log(
-    "| case | tiles | dense MACs | MACs issued | RTL cycles | ideal | cycles / ideal | cycles / (ideal + latency x tiles) | utilization |",
+    "| case | tiles | dense MACs | MACs issued | RTL cycles | ideal | cycles / ideal | cycles / (ideal + latency x tiles) | utilization of issued MACs | dense MACs / (cycles x lanes) | speedup vs baseline |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   cases.forEach((c, i) => {
     if (i === 0) return;
     const cycles = cyc[i] ?? 0;
     const ideal = c.issued / core.T;
     const withLat = ideal + latency * c.jobs.length;
     console.log(
-      `| ${c.label} | ${c.jobs.length} | ${c.dense} | ${c.issued} | ${cycles} | ${ideal.toFixed(0)} | ${(cycles / ideal).toFixed(3)} | ${(cycles / withLat).toFixed(3)} | ${((100 * c.issued) / (cycles * core.T)).toFixed(1)}% |`,
+      `| ${c.label} | ${c.jobs.length} | ${c.dense} | ${c.issued} | ${cycles} | ${ideal.toFixed(0)} | ${(cycles / ideal).toFixed(3)} | ${(cycles / withLat).toFixed(3)} | ${((100 * c.issued) / (cycles * core.T)).toFixed(1)}% | ${((100 * c.dense) / (cycles * core.T)).toFixed(1)}% | ${(baseline / cycles).toFixed(2)}x |`,
     );
   });
   const bp = cases.filter((c) => c.label.startsWith("BP"));

@@ -33,6 +33,8 @@ export interface CoreJob {
   threshold: Threshold;
   /** Output mask, I x J row-major (BP output skipping). */
   outMask?: Uint8Array;
+  /** Store every element of B, zeros included: the dense baseline (input skipping off). */
+  denseB?: boolean;
   result: GemmResult;
 }
 
@@ -116,7 +118,7 @@ export function makeJob(
   b: BfpMatrix,
   accWidth: number,
   rounding: Rounding,
-  opts: { relu?: boolean; threshold?: Threshold; outMask?: Uint8Array },
+  opts: { relu?: boolean; threshold?: Threshold; outMask?: Uint8Array; denseB?: boolean },
 ): CoreJob {
   const relu = opts.relu ?? false;
   const threshold = opts.threshold ?? THRESHOLD_OFF;
@@ -134,6 +136,7 @@ export function makeJob(
     relu,
     threshold,
     ...(opts.outMask === undefined ? {} : { outMask: opts.outMask }),
+    ...(opts.denseB === true ? { denseB: true } : {}),
     result,
   };
 }
@@ -192,10 +195,14 @@ export function dataWidth(core: CoreParams): number {
 
 const byte = (x: number): bigint => BigInt(x & 0xff);
 
-/** B entries of one matrix: per row, its non-zero elements; empty rows get one empty entry. */
+/**
+ * B entries of one matrix: per row, its non-zero elements (every element of the row's length
+ * when `dense`: the baseline without input skipping); empty rows get one empty entry.
+ */
 export function bEntries(
   b: BfpMatrix,
   core: CoreParams,
+  dense = false,
 ): { entries: bigint[]; rows: [number, number][] } {
   const entries: bigint[] = [];
   const rows: [number, number][] = [];
@@ -214,7 +221,8 @@ export function bEntries(
       if (sb === SCALE_NAN) nanRow = true;
       const base = (j * b.blocksPerRow + blk) * b.k;
       const nz: number[] = [];
-      for (let t = 0; t < b.k; t++) if ((b.q[base + t] ?? 0) !== 0) nz.push(t);
+      for (let t = 0; t < b.k; t++)
+        if ((b.q[base + t] ?? 0) !== 0 || (dense && blk * b.k + t < b.cols)) nz.push(t);
       nz.forEach((t, n) =>
         entries.push(entry(false, n === nz.length - 1, blk * b.k + t, sb, b.q[base + t] ?? 0)),
       );
@@ -272,7 +280,7 @@ export function coreFiles(jobs: readonly CoreJob[], core: CoreParams): CoreFiles
       for (let blk = 0; blk < a.blocksPerRow; blk++)
         prog.push(progLine(1, l, blk, byte(a.scale[l * a.blocksPerRow + blk] ?? 0), dw));
     }
-    const { entries, rows } = bEntries(b, core);
+    const { entries, rows } = bEntries(b, core, job.denseB === true);
     if (entries.length > core.eDepth)
       throw new Error(`job ${job.kind}: ${entries.length} B entries > ${core.eDepth}`);
     entries.forEach((e, n) => prog.push(progLine(3, 0, n, e, dw)));
