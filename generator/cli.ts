@@ -3,7 +3,7 @@
  * Command line: `sparsetrain <command>`. Every command has --help. User mistakes print a short
  * error with a hint, never a stack trace.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -137,6 +137,10 @@ function verilogFiles(dir: string): string[] {
 }
 
 function cmdLintRtl(args: { dir: string }): void {
+  if (!existsSync(args.dir))
+    throw new GenError("E_DESC_LOAD", `no such folder: ${args.dir}`, {
+      hint: "give the folder that holds the generated .v files (default rtl-out/)",
+    });
   const files = verilogFiles(args.dir);
   const results = lintFiles(files);
   let bad = 0;
