@@ -46,7 +46,7 @@ describe("generation", () => {
     const dir = mkdtempSync(join(tmpdir(), "st-user-"));
     writeFileSync(
       join(dir, "my_accel.ts"),
-      `// a user's own processor\nconst description = {\n  name: "my_accel",\n  numerics: { blockSize: 16 as const, accWidth: 28 },\n  array: { rows: 4, cols: 2, lanes: 4 },\n};\nexport default description;\n`,
+      `// a user's own processor\nconst description = {\n  name: "my_accel",\n  numerics: { blockSize: 16 as const, accWidth: 28 },\n  array: { rows: 4, cols: 4, lanes: 4 },\n};\nexport default description;\n`,
     );
     const r = cli(["gen", join(dir, "my_accel.ts"), "-o", join(dir, "out")]);
     expect(r.stderr + r.stdout).toContain("my_accel: ");
@@ -57,7 +57,11 @@ describe("generation", () => {
       description: { array: { rows: number } };
     };
     expect(config.description.array.rows).toBe(4);
-    expect(lintFiles([v]).filter((x) => !x.ok)).toEqual([]);
+    const all = readdirSync(join(dir, "out"))
+      .filter((f) => f.endsWith(".v"))
+      .map((f) => join(dir, "out", f));
+    expect(all.length).toBeGreaterThan(5);
+    expect(lintFiles(all).filter((x) => !x.ok)).toEqual([]);
   });
 
   it("a bad description file gets a clear error, not a stack trace", () => {
