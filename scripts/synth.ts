@@ -1,0 +1,194 @@
+/**
+ * FPGA flow in one command: elaborate a description (or take Verilog files), synthesize the
+ * chosen block with Yosys `synth_ice40`, place and route it with nextpnr-ice40, and print the
+ * figures: LUTs, carries, flip-flops, block RAMs, DSPs, logic cells and Fmax per clock, as a
+ * Markdown table or as JSON. See docs/fpga.md.
+ *
+ *   npm run synth -- --preset tiny --device up5k
+ *   npm run synth -- --preset tiny --device hx8k --freq 48 --json
+ *   npm run synth -- --verilog bench/fp16_pe/fp16_mac_pe.v --top fp16_mac_pe --param LANES=4
+ */
+import { writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { elaborate } from "../generator/elab/elaborate.ts";
+import { REPO_ROOT } from "../generator/emit/render.ts";
+import { GenError } from "../generator/errors.ts";
+import { PRESET_NAMES } from "../generator/dsl/presets.ts";
+import { loadDescriptionFile, presetDescription } from "../generator/load.ts";
+import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
+import {
+  chooseModule,
+  FitError,
+  synthesize,
+  synthesizeDesign,
+  type SynthOptions,
+  type SynthReport,
+} from "../generator/fpga/flow.ts";
+import { jsonReport, markdownReport } from "../generator/fpga/report.ts";
+
+function parseParams(list: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of list) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(-?\d+)$/.exec(p);
+    if (m === null) {
+      throw new GenError("E_DESC_FIELD", `--param ${p}: expected NAME=INTEGER`, {
+        field: "param",
+        hint: "for example --param LANES=4",
+      });
+    }
+    out[m[1] ?? ""] = Number(m[2]);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const a = await yargs(argv)
+    .scriptName("npm run synth --")
+    .usage(
+      "$0 [options]\n\nSynthesize a block for an iCE40 with Yosys and nextpnr and report its size and Fmax. " +
+        "The block sits in a synthesis harness (a shift register feeds its inputs, its outputs are " +
+        "XOR-reduced to one pin), so any block places and routes; see docs/fpga.md.",
+    )
+    .option("preset", {
+      type: "string",
+      describe: `shipped preset (${PRESET_NAMES.join(", ")})`,
+    })
+    .option("desc", { type: "string", describe: "description file (.ts) instead of a preset" })
+    .option("verilog", {
+      type: "string",
+      array: true,
+      describe: "Verilog files to synthesize instead of a description (with --top)",
+    })
+    .option("param", {
+      type: "string",
+      array: true,
+      default: [] as string[],
+      describe: "parameter override of the top module, NAME=VALUE (with --verilog)",
+    })
+    .option("device", {
+      choices: DEVICE_NAMES,
+      default: "hx8k" as DeviceName,
+      describe: "iCE40 part: hx8k (iCE40HX8K ct256) or up5k (iCE40UP5K sg48, the iCEBreaker's)",
+    })
+    .option("freq", {
+      type: "number",
+      default: 40,
+      describe: "target clock frequency in MHz (timing-driven placement, PASS/FAIL)",
+    })
+    .option("module", {
+      type: "string",
+      describe:
+        'role of the block to synthesize ("pe", "top", ...; default: "top" if any, else "pe")',
+    })
+    .option("top", { type: "string", describe: "module name of the block to synthesize" })
+    .option("out", {
+      type: "string",
+      describe: "work folder (default build/synth/<design>-<block>-<device>)",
+    })
+    .option("json", { type: "boolean", default: false, describe: "print the report as JSON" })
+    .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
+    .option("harness", {
+      type: "boolean",
+      default: true,
+      describe: "wrap the block in the synthesis harness (--no-harness: use its own pins)",
+    })
+    .option("pcf", { type: "string", describe: "pin constraints (implies --no-harness)" })
+    .option("bitstream", { type: "boolean", default: false, describe: "also run icepack" })
+    .option("require-timing", {
+      type: "boolean",
+      default: false,
+      describe: "exit with an error when a clock misses --freq",
+    })
+    .conflicts("preset", "desc")
+    .conflicts("verilog", ["preset", "desc", "module"])
+    .check((x) => {
+      if (x.verilog !== undefined && x.top === undefined) throw new Error("--verilog needs --top");
+      if (!(x.freq > 0)) throw new Error("--freq must be a positive number of MHz");
+      return true;
+    })
+    .example("$0 --preset tiny --device up5k", "the tiny preset's top level (or PE) on the UP5K")
+    .example("$0 --preset tiny --module pe --json", "its PE on the HX8K, JSON report")
+    .example(
+      "$0 --verilog bench/fp16_pe/fp16_mac_pe.v --top fp16_mac_pe --param LANES=4",
+      "a hand-written design",
+    )
+    .strict()
+    .version(false)
+    .help()
+    .alias("h", "help")
+    .fail((msg, err, y) => {
+      if (err instanceof GenError) throw err;
+      console.error(y.help().toString());
+      console.error(`\n${msg ?? String(err)}`);
+      process.exit(2);
+    })
+    .parseAsync();
+
+  const device = a.device;
+  const say = (m: string): void => void process.stderr.write(`synth: ${m}\n`);
+  const common = (outDir: string): SynthOptions => ({
+    device,
+    freqMhz: a.freq,
+    outDir,
+    seed: a.seed,
+    harness: a.harness,
+    bitstream: a.bitstream,
+    onProgress: say,
+    ...(a.pcf === undefined ? {} : { pcf: a.pcf }),
+  });
+
+  let report: SynthReport;
+  if (a.verilog !== undefined) {
+    const top = a.top ?? "";
+    const out = a.out ?? join(REPO_ROOT, "build", "synth", `${top}-${device}`);
+    report = await synthesize({ files: a.verilog, top, params: parseParams(a.param) }, common(out));
+  } else {
+    const desc =
+      a.desc !== undefined
+        ? await loadDescriptionFile(a.desc)
+        : presetDescription(a.preset ?? "tiny");
+    const design = elaborate(desc);
+    const m = chooseModule(design, {
+      ...(a.module === undefined ? {} : { role: a.module }),
+      ...(a.top === undefined ? {} : { top: a.top }),
+    });
+    const out = a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${m.role}-${device}`);
+    report = await synthesizeDesign(design, { top: m.module }, common(out));
+  }
+
+  const md = markdownReport(report);
+  writeFileSync(join(report.files.netlist, "..", "report.md"), md);
+  writeFileSync(join(report.files.netlist, "..", "report.json"), jsonReport(report));
+  if (a.json) process.stdout.write(jsonReport(report));
+  else {
+    process.stdout.write(md);
+    process.stdout.write(
+      `\nReport files: ${relative(process.cwd(), join(report.files.netlist, "..", "report.md"))}, report.json (same folder).\n`,
+    );
+  }
+  if (a.requireTiming && !report.timingMet) {
+    const missed = report.clocks.filter((c) => !c.pass);
+    throw new GenError(
+      "E_TOOL_FAIL",
+      `timing not met on ${DEVICES[device].name}: ${missed.map((c) => `${c.name} ${c.fmaxMhz} MHz < ${c.targetMhz} MHz`).join(", ")}`,
+      { hint: "lower --freq, or pipeline the critical path nextpnr prints in its log" },
+    );
+  }
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof FitError && e.block !== undefined) {
+    // What synthesis measured, to size the configuration down from.
+    const b = e.block;
+    console.error(
+      `synth: Yosys cells of the block: ${b.luts} LUT4, ${b.carries} carry, ${b.ffs} flip-flops, ${b.brams} block RAMs, ${b.dsps} DSPs, ${b.sprams} SPRAMs`,
+    );
+  }
+  if (e instanceof GenError) {
+    console.error(e.format());
+    process.exit(1);
+  }
+  throw e;
+});
