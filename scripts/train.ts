@@ -1,0 +1,148 @@
+/**
+ * Train an MLP or a small CNN on MNIST in the golden model's numerics (or FP32), one run per
+ * command, fixed seed. Prints a progress bar, per-epoch lines and a Markdown summary; --json
+ * writes the full result (what scripts/train-report.ts reads).
+ *
+ *   npm run train -- --model cnn --mode fp32
+ *   npm run train -- --model cnn --mode bfp8
+ *   npm run train -- --model cnn --mode sparse --target-sparsity 0.9 --json out.json
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import * as prettier from "prettier";
+import { GenError } from "../generator/errors.ts";
+import { summaryMarkdown } from "../training/summary.ts";
+import {
+  type BackendName,
+  DEFAULT_CONFIG,
+  type Mode,
+  type RunConfig,
+  runTraining,
+} from "../training/run.ts";
+import type { ModelName } from "../training/network.ts";
+
+async function main(argv: string[]): Promise<void> {
+  const a = await yargs(argv)
+    .scriptName("train")
+    .usage(
+      "$0 [options]\n\nTrain on MNIST (the digits shipped in the mnist package) with every layer GEMM in the golden model's BFP8 numerics (modes bfp8, sparse) or in FP32.",
+    )
+    .option("model", { choices: ["mlp", "cnn"] as const, default: "cnn" as const })
+    .option("mode", {
+      choices: ["fp32", "bfp8", "sparse"] as const,
+      default: "bfp8" as const,
+      describe: "fp32 baseline, dense BFP8, or BFP8 with sparsity scaling",
+    })
+    .option("target-sparsity", {
+      type: "number",
+      describe: "sparse: target sparsity of activations and error gradients",
+    })
+    .option("target-act", { type: "number", describe: "sparse: target sparsity of activations" })
+    .option("target-grad", {
+      type: "number",
+      describe: "sparse: target sparsity of error gradients",
+    })
+    .option("threshold", {
+      type: "number",
+      describe: "sparse: fixed threshold (real value) for activations and error gradients",
+    })
+    .option("threshold-act", { type: "number", describe: "sparse: fixed activation threshold" })
+    .option("threshold-grad", { type: "number", describe: "sparse: fixed gradient threshold" })
+    .option("epochs", { type: "number", default: DEFAULT_CONFIG.epochs })
+    .option("batch", { type: "number", default: DEFAULT_CONFIG.batch })
+    .option("lr", {
+      type: "number",
+      default: DEFAULT_CONFIG.lr,
+      describe: "peak learning rate (cosine decay to 0)",
+    })
+    .option("momentum", { type: "number", default: DEFAULT_CONFIG.momentum })
+    .option("seed", {
+      type: "number",
+      default: DEFAULT_CONFIG.seed,
+      describe: "weights and data order",
+    })
+    .option("split-seed", {
+      type: "number",
+      default: DEFAULT_CONFIG.splitSeed,
+      describe: "train/test split (keep fixed to compare runs)",
+    })
+    .option("train", { type: "number", default: DEFAULT_CONFIG.train, describe: "training digits" })
+    .option("test", { type: "number", default: DEFAULT_CONFIG.test, describe: "test digits" })
+    .option("backend", {
+      choices: ["fast", "model", "checked"] as const,
+      default: "fast" as const,
+      describe:
+        "where BFP8 GEMMs run: fast (training/fastgemm.ts), model (generator/model/gemm.ts, slow), checked (both, compared on every GEMM)",
+    })
+    .option("max-steps", { type: "number", describe: "stop after this many steps" })
+    .option("bytes", {
+      type: "boolean",
+      default: true,
+      describe: "account compressed external bytes (BFP8 modes)",
+    })
+    .option("raw-pixels", {
+      type: "boolean",
+      default: false,
+      describe: "feed raw [0, 1] pixels instead of standardized ones",
+    })
+    .option("json", { type: "string", describe: "write the full result to this file" })
+    .option("quiet", { type: "boolean", default: false, describe: "no progress bar" })
+    .example("$0 --model cnn --mode fp32", "FP32 baseline")
+    .example("$0 --model cnn --mode sparse --target-sparsity 0.9", "sparsity scaling to 90%")
+    .strict()
+    .help()
+    .alias("h", "help")
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      console.error(y.help().toString());
+      console.error(`\n${msg}`);
+      process.exit(2);
+    })
+    .parseAsync();
+
+  const targetAct = a["target-act"] ?? a["target-sparsity"];
+  const targetGrad = a["target-grad"] ?? a["target-sparsity"];
+  const thresholdAct = a["threshold-act"] ?? a.threshold;
+  const thresholdGrad = a["threshold-grad"] ?? a.threshold;
+  const config: RunConfig = {
+    model: a.model as ModelName,
+    mode: a.mode as Mode,
+    epochs: a.epochs,
+    batch: a.batch,
+    lr: a.lr,
+    momentum: a.momentum,
+    seed: a.seed,
+    splitSeed: a["split-seed"],
+    train: a.train,
+    test: a.test,
+    backend: a.backend as BackendName,
+    bytes: a.bytes,
+    pixels: a["raw-pixels"] ? "raw" : "standardized",
+    ...(targetAct === undefined ? {} : { targetAct }),
+    ...(targetGrad === undefined ? {} : { targetGrad }),
+    ...(thresholdAct === undefined ? {} : { thresholdAct }),
+    ...(thresholdGrad === undefined ? {} : { thresholdGrad }),
+    ...(a["max-steps"] === undefined ? {} : { maxSteps: a["max-steps"] }),
+  };
+  const result = runTraining(config, a.quiet ? {} : { progress: process.stderr });
+  console.log(summaryMarkdown(result));
+  if (a.json !== undefined) {
+    mkdirSync(dirname(a.json), { recursive: true });
+    const options = (await prettier.resolveConfig(a.json)) ?? {};
+    writeFileSync(
+      a.json,
+      await prettier.format(JSON.stringify(result), { ...options, filepath: a.json }),
+    );
+    console.log(`\nwrote ${a.json}`);
+  }
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof GenError) {
+    console.error(e.format());
+    process.exit(1);
+  }
+  throw e;
+});
