@@ -3,34 +3,10 @@
  * core, the requantizer and the MAC lanes, computed once from the description.
  */
 import type { ResolvedDescription } from "../dsl/description.ts";
-import type { ModuleInstance, PeParams } from "./elaborate.ts";
+import { type ModuleInstance, type PeParams, balancedTree } from "./elaborate.ts";
 
 const log2 = (x: number): number => Math.round(Math.log2(x));
 const clog2 = (x: number): number => Math.max(1, Math.ceil(Math.log2(x)));
-
-/** A balanced binary max tree over n leaves named mx_0_<i>. */
-function maxTree(n: number): { nodes: { out: string; a: string; b: string }[]; root: string } {
-  let level = Array.from({ length: n }, (_, i) => `mx_0_${i}`);
-  const nodes: { out: string; a: string; b: string }[] = [];
-  let depth = 0;
-  while (level.length > 1) {
-    depth++;
-    const next: string[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const a = level[i] ?? "";
-      const b = level[i + 1];
-      if (b === undefined) {
-        next.push(a);
-        continue;
-      }
-      const out = `mx_${depth}_${i / 2}`;
-      nodes.push({ out, a, b });
-      next.push(out);
-    }
-    level = next;
-  }
-  return { nodes, root: level[0] ?? "mx_0_0" };
-}
 
 export interface RequantParams {
   k: number;
@@ -61,7 +37,7 @@ export function requantParams(
 ): RequantParams {
   const idx = Array.from({ length: k }, (_, i) => i);
   const rev = [...idx].reverse();
-  const tree = maxTree(k);
+  const tree = balancedTree(k, "mx");
   return {
     k,
     accW,

@@ -50,9 +50,15 @@ export interface PeParams {
   beatSum: string;
 }
 
-/** A balanced binary adder tree over n leaves named sum_0_<i>. */
-function adderTree(n: number): { nodes: { out: string; a: string; b: string }[]; root: string } {
-  let level = Array.from({ length: n }, (_, i) => `sum_0_${i}`);
+/**
+ * A balanced binary tree over n leaves named <prefix>_0_<i>: one node per two-input operator,
+ * named <prefix>_<depth>_<i>. Used for the PE's adder tree and the output stage's max tree.
+ */
+export function balancedTree(
+  n: number,
+  prefix: string,
+): { nodes: { out: string; a: string; b: string }[]; root: string } {
+  let level = Array.from({ length: n }, (_, i) => `${prefix}_0_${i}`);
   const nodes: { out: string; a: string; b: string }[] = [];
   let depth = 0;
   while (level.length > 1) {
@@ -65,13 +71,13 @@ function adderTree(n: number): { nodes: { out: string; a: string; b: string }[];
         next.push(a);
         continue;
       }
-      const out = `sum_${depth}_${i / 2}`;
+      const out = `${prefix}_${depth}_${i / 2}`;
       nodes.push({ out, a, b });
       next.push(out);
     }
     level = next;
   }
-  return { nodes, root: level[0] ?? "sum_0_0" };
+  return { nodes, root: level[0] ?? `${prefix}_0_0` };
 }
 
 export interface ModuleInstance {
@@ -99,7 +105,7 @@ export interface Design {
 
 export function peParams(k: number, lanes: number, accW: number): PeParams {
   const pw = productWidth(k);
-  const tree = adderTree(lanes);
+  const tree = balancedTree(lanes, "sum");
   return {
     k,
     lanes,
