@@ -1,0 +1,320 @@
+/**
+ * The codec RTL against the golden model in both simulators. One simulation per group runs the
+ * encoder and the decoder of several configurations side by side:
+ *  - every shipped preset with each format (dense, zvc, rle, hbm): edge-case tensors (all-zero,
+ *    all-non-zero, single blocks, ragged ends, NaN blocks, -128 codes, clustered masks) and random
+ *    tensors at densities 0-100% under random stalls on both sides, bit-exact bytes and byte/NaN
+ *    counts from the encoder, bit-exact blocks from the decoder; then tensors without stalls at
+ *    densities 100%, 50%, 10%, 1%, 0% during which neither side may refuse offered input while
+ *    sending nothing to its ready sink (no bubble caused by the codec), each running at the bound
+ *    (one block per cycle or one bus word per cycle, whichever the data needs);
+ *  - edge configurations: every mapping of mask levels onto blocks (grids inside a block,
+ *    spanning blocks, level bits spanning blocks), three levels, one-block frames, 4096-element
+ *    frames, run tokens straddling bus words, a flat one-level mask; and malformed streams
+ *    the decoder must flag (as the golden model's decoder refuses them);
+ *  - a mutation test: one wrong expected encoder word and one wrong expected decoder block must
+ *    both be reported, in both simulators.
+ * Verilator runs the full vector sets, Icarus fewer vectors (it is much slower on this design).
+ */
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import type { ProcessorDescription, ResolvedDescription } from "../../generator/dsl/description.ts";
+import { PRESETS, PRESET_NAMES } from "../../generator/dsl/presets.ts";
+import { validateDescription } from "../../generator/dsl/validate.ts";
+import { REPO_ROOT } from "../../generator/emit/render.ts";
+import { type CodecFormat, CODEC_FORMATS, encode } from "../../generator/model/codecs.ts";
+import { Rng } from "../../generator/model/rng.ts";
+import {
+  type CodecBenchResult,
+  type CodecTensor,
+  type CodecUnit,
+  type CodecUnitOptions,
+  codecRtl,
+  codecTensors,
+  modelCodecParams,
+  randomTensor,
+  rateRows,
+  rateTensors,
+  runCodecBench,
+} from "../../testbench/codec-bench.ts";
+import { SIMULATORS, type Simulator } from "../../testbench/sim.ts";
+
+const WORK = join(REPO_ROOT, "build", "test-sim", "codec");
+
+type Overrides = { [K in keyof ProcessorDescription]?: Partial<ProcessorDescription[K]> };
+
+/** A preset with another name, another codec format and some fields changed. */
+function variant(preset: string, name: string, format: CodecFormat, o: Overrides = {}) {
+  const base = PRESETS[preset];
+  if (base === undefined) throw new Error(`no preset ${preset}`);
+  const d: Record<string, unknown> = { ...base, name };
+  const sections = new Set([...Object.keys(o), "codec"]);
+  for (const key of sections) {
+    const b = (base as unknown as Record<string, object | undefined>)[key] ?? {};
+    const x = (o as Record<string, object | undefined>)[key] ?? {};
+    d[key] = { ...b, ...(key === "codec" ? { format } : {}), ...x };
+  }
+  return validateDescription(d);
+}
+
+interface UnitSpec {
+  desc: ResolvedDescription;
+  /** Random tensors per simulator (the fixed edge cases come on top). */
+  random: Record<Simulator, number>;
+  /**
+   * Blocks per throughput tensor per simulator, rounded up to whole frames (0: no throughput
+   * tensors). Long enough in cycles for a steady-state loss to show.
+   */
+  rateBlocks: Record<Simulator, number>;
+  opts?: CodecUnitOptions;
+  /** Replaces the generated tensors (malformed-stream units). */
+  tensors?: CodecTensor[];
+}
+
+interface BuiltUnit {
+  unit: CodecUnit;
+  /** Index of the first throughput tensor (tensors.length when there are none). */
+  rateFirst: number;
+}
+
+function build(spec: UnitSpec, sim: Simulator, seed: number): BuiltUnit {
+  const p = modelCodecParams(spec.desc);
+  const fixed =
+    spec.tensors ??
+    codecTensors({ k: p.k, frameElems: p.frameElems, seed, random: spec.random[sim] });
+  const nbf = p.frameElems / p.k;
+  const frames = Math.ceil(spec.rateBlocks[sim] / nbf);
+  const rate = frames > 0 ? rateTensors(p.k, p.frameElems, frames, seed + 1) : [];
+  return {
+    unit: {
+      tag: spec.desc.name,
+      rtl: codecRtl(spec.desc),
+      p,
+      tensors: [...fixed, ...rate],
+      opts: { ...spec.opts, ...(rate.length > 0 ? { fullRateFrom: fixed.length } : {}) },
+    },
+    rateFirst: fixed.length,
+  };
+}
+
+function report(group: string, sim: Simulator, r: CodecBenchResult): void {
+  const blocks = r.units.reduce((a, u) => a + u.blocks, 0);
+  const words = r.units.reduce((a, u) => a + u.words, 0);
+  console.log(
+    `[codec-sim] ${group} ${sim}: ${r.units.length} unit(s), ${blocks} blocks, ${words} bus words, ${r.cycles} cycles; compile ${(r.compileMs / 1000).toFixed(1)} s, run ${(r.runMs / 1000).toFixed(1)} s`,
+  );
+}
+
+/** Run a group of units and check every unit passed and met the throughput bound. */
+function runGroup(group: string, specs: UnitSpec[], sim: Simulator, seed: number): void {
+  const built = specs.map((s, i) => build(s, sim, seed + 100 * i));
+  const r = runCodecBench(
+    join(WORK, group),
+    built.map((b) => b.unit),
+    sim,
+    { seed, perTensor: true },
+  );
+  if (!r.ok) console.log(r.output.slice(0, 6000));
+  expect(r.ok).toBe(true);
+  report(group, sim, r);
+  for (const [i, b] of built.entries()) {
+    const u = r.units[i];
+    expect(u?.tag).toBe(b.unit.tag);
+    if (u === undefined) continue;
+    if (b.unit.opts?.corruptStream !== undefined) {
+      expect(u.modelRejects, `${u.tag}: the golden model refuses the stream`).toBe(true);
+      expect(u.flagged, `${u.tag}: the decoder flags the stream`).toBe(true);
+    }
+    const rows = rateRows(u, b.unit.tensors, b.unit.p, b.rateFirst);
+    expect(rows.length).toBe((b.unit.tensors.length - b.rateFirst) / 2);
+    if (rows.length === 0) continue;
+    expect(u.encFull, `${u.tag}: encoder cycles without stalls`).toBeGreaterThan(0);
+    expect(u.decFull, `${u.tag}: decoder cycles without stalls`).toBeGreaterThan(0);
+    const frames = rateFramesOf(b);
+    for (const row of rows) {
+      const what = `${u.tag} at ${(row.density * 100).toFixed(1)}%: ${row.blocks} blocks, ${row.words} words`;
+      // in steady state, no cycle in which the codec refuses offered input and sends nothing
+      expect(row.encDead, `encoder dead cycles, ${what}`).toBe(0);
+      expect(row.decDead, `decoder dead cycles, ${what}`).toBe(0);
+      // and every measured tensor at the bound, give or take the phase of its last frame
+      const slack = Math.ceil(row.ideal / frames) + 2;
+      expect(row.encCycles, `encoder ${what}`).toBeLessThanOrEqual(row.ideal + slack);
+      expect(row.decCycles, `decoder ${what}`).toBeLessThanOrEqual(row.ideal + slack);
+    }
+  }
+}
+
+/** Frames per throughput tensor of a unit. */
+function rateFramesOf(b: BuiltUnit): number {
+  const t = b.unit.tensors[b.rateFirst]?.t;
+  return t === undefined ? 1 : t.q.length / b.unit.p.frameElems;
+}
+
+const stalls: CodecUnitOptions[] = [
+  {},
+  { encValidPct: 95, encReadyPct: 30, decValidPct: 40, decReadyPct: 95 },
+  { encValidPct: 40, encReadyPct: 95, decValidPct: 95, decReadyPct: 30 },
+  { encValidPct: 85, encReadyPct: 85, decValidPct: 85, decReadyPct: 85 },
+];
+
+const PRESET_VECTORS: Record<string, { random: number[]; rateBlocks: number[] }> = {
+  // [verilator, icarus]
+  tiny: { random: [60, 6], rateBlocks: [64, 32] },
+  default: { random: [24, 2], rateBlocks: [64, 32] },
+  large: { random: [12, 1], rateBlocks: [96, 32] },
+};
+
+function perSim(v: number[]): Record<Simulator, number> {
+  return { verilator: v[0] ?? 0, icarus: v[1] ?? 0 };
+}
+
+describe.each(PRESET_NAMES)("codec of preset %s, every format", (preset) => {
+  const vec = PRESET_VECTORS[preset] ?? { random: [8, 1], rateBlocks: [64, 32] };
+  const specs: UnitSpec[] = CODEC_FORMATS.map((format, i) => ({
+    desc: variant(preset, `${preset}_${format}`, format),
+    random: perSim(vec.random),
+    rateBlocks: perSim(vec.rateBlocks),
+    opts: stalls[i % stalls.length] ?? {},
+  }));
+  it.each(SIMULATORS)("matches the golden model and runs at the bound in %s", (sim) => {
+    runGroup(`preset-${preset}`, specs, sim, 2000 + preset.length);
+  });
+});
+
+/** A one-frame tensor at half density whose first code is replaced by 0 in the stream. */
+function malformed(desc: ResolvedDescription): { tensors: CodecTensor[]; opts: CodecUnitOptions } {
+  const p = modelCodecParams(desc);
+  const t = randomTensor(new Rng(31), p.k, { n: p.frameElems, density: 0.5 });
+  t.q[0] = 5;
+  const bits = encode(t, p).bits;
+  const byte = Math.ceil(bits.index / 8) + bits.exps / 8;
+  return {
+    tensors: [{ kind: "malformed", t }],
+    opts: { corruptStream: { tensor: 0, byte, value: 0 } },
+  };
+}
+
+describe("codec edge configurations", () => {
+  const few = { verilator: 10, icarus: 2 };
+  const none = { verilator: 0, icarus: 0 };
+  const rate = { verilator: 64, icarus: 32 };
+  const bad1 = variant("tiny", "bad_hbm", "hbm");
+  const bad2 = variant("tiny", "bad_rle", "rle");
+  const specs: UnitSpec[] = [
+    // level 0 one bit per 8 blocks, level 1 grids spanning 8 blocks (1 bit each), level 2 in blocks
+    {
+      desc: variant("tiny", "e_hbm3_g8", "hbm", { codec: { levels: 3 } }),
+      random: few,
+      rateBlocks: rate,
+    },
+    // level 1 bits spanning 2 blocks (mode C), level 2 grids spanning 2 blocks
+    {
+      desc: variant("tiny", "e_hbm3_g16", "hbm", {
+        codec: { grid: 16, levels: 3, frameElems: 256 },
+      }),
+      random: few,
+      rateBlocks: rate,
+      opts: stalls[1] ?? {},
+    },
+    // 64-bit grids spanning 8 blocks of 8 elements
+    {
+      desc: variant("tiny", "e_hbm_g64", "hbm", { codec: { grid: 64 } }),
+      random: few,
+      rateBlocks: rate,
+    },
+    // three 64-bit levels and 4096-element frames: a level-0 bit per 512 blocks, level-1 bits
+    // spanning 8 blocks, level-2 grids spanning 8 blocks
+    {
+      desc: variant("tiny", "e_hbm3_g64_4k", "hbm", {
+        codec: { grid: 64, levels: 3, frameElems: 4096 },
+        buffers: { inputBytes: 8192 },
+      }),
+      random: { verilator: 2, icarus: 0 },
+      rateBlocks: { verilator: 1024, icarus: 0 },
+      opts: stalls[2] ?? {},
+    },
+    // MXINT8 blocks with 64-bit grids spanning 2 blocks
+    {
+      desc: variant("default", "e_hbm_g64_k32", "hbm", { codec: { grid: 64 } }),
+      random: { verilator: 4, icarus: 1 },
+      rateBlocks: { verilator: 64, icarus: 32 },
+    },
+    // one block per frame, 128-bit bus
+    {
+      desc: variant("tiny", "e_hbm_f8", "hbm", {
+        codec: { frameElems: 8 },
+        dma: { dataWidth: 128 },
+      }),
+      random: few,
+      rateBlocks: rate,
+    },
+    {
+      desc: variant("tiny", "e_dense_f8", "dense", {
+        codec: { frameElems: 8 },
+        dma: { dataWidth: 64 },
+      }),
+      random: few,
+      rateBlocks: rate,
+      opts: stalls[3] ?? {},
+    },
+    // flat mask as one-level hbm
+    {
+      desc: variant("tiny", "e_hbm1", "hbm", { codec: { levels: 1 } }),
+      random: few,
+      rateBlocks: rate,
+    },
+    // run tokens straddling bus words: 3-bit tokens on a 64-bit bus, 7-bit tokens on 32 bits
+    {
+      desc: variant("tiny", "e_rle3_k16", "rle", {
+        codec: { runBits: 3 },
+        numerics: { blockSize: 16 },
+        array: { rows: 4, cols: 4 },
+        dma: { dataWidth: 64 },
+      }),
+      random: few,
+      rateBlocks: rate,
+      opts: stalls[1] ?? {},
+    },
+    {
+      desc: variant("tiny", "e_rle7", "rle", { codec: { runBits: 7 } }),
+      random: few,
+      rateBlocks: rate,
+    },
+    {
+      desc: variant("tiny", "e_rle2", "rle", { codec: { runBits: 2 } }),
+      random: few,
+      rateBlocks: none,
+    },
+    // malformed streams: a code listed as non-zero is 0
+    { desc: bad1, random: none, rateBlocks: none, ...malformed(bad1) },
+    { desc: bad2, random: none, rateBlocks: none, ...malformed(bad2) },
+  ];
+  it.each(SIMULATORS)("match the golden model in %s", (sim) => {
+    runGroup("edge", specs, sim, 3001);
+  });
+});
+
+describe("the codec testbench can fail", () => {
+  const desc = variant("tiny", "mut_hbm", "hbm");
+  it.each(SIMULATORS)("reports a wrong encoder word and a wrong decoder block in %s", (sim) => {
+    const p = modelCodecParams(desc);
+    const tensors = codecTensors({ k: p.k, frameElems: p.frameElems, seed: 5, random: 4 });
+    const r = runCodecBench(
+      join(WORK, "mutant"),
+      [
+        {
+          tag: desc.name,
+          rtl: codecRtl(desc),
+          p,
+          tensors,
+          opts: { corruptEncWord: 57, corruptDecBlock: 41 },
+        },
+      ],
+      sim,
+      { seed: 5 },
+    );
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/MISMATCH \[mut_hbm\] encoder word 57\b/);
+    expect(r.output).toMatch(/MISMATCH \[mut_hbm\] decoder block 41\b/);
+  });
+});
