@@ -34,7 +34,7 @@ const f = (name: string, lsb: number, width: number, doc: string): RegisterField
   doc,
 });
 
-export const REGMAP_VERSION = 1;
+export const REGMAP_VERSION = 2;
 export const ID_MAGIC = 0x5bf8;
 
 const FORMAT_CODE: Readonly<Record<ResolvedDescription["codec"]["format"], number>> = {
@@ -136,13 +136,17 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
     {
       name: "STATUS",
       access: "ro",
-      doc: "Sequencer status",
+      doc: "Sequencer status (the error bits describe the last job; cleared at START)",
       reset: 0,
       fields: [
         f("BUSY", 0, 1, "a job is running"),
-        f("NAN", 1, 1, "a NaN block was written since the last start"),
-        f("DMA_ERR", 2, 1, "an AXI error response ended the last job"),
-        f("DMA_RESP", 3, 2, "the AXI response code of that error"),
+        f("NAN", 1, 1, "the last job wrote a NaN block"),
+        f("DMA_ERR", 2, 1, "an AXI error response was received in the last job"),
+        f("DMA_RESP", 3, 2, "the AXI response code of the first such error"),
+        f("DIM_ERR", 5, 1, "the job's dimensions do not fit the buffers (nothing was done)"),
+        f("B_OVERFLOW", 6, 1, "operand B has more non-zeros than the B buffer holds"),
+        f("B_FORMAT", 7, 1, "operand B's stream is malformed or shorter than JOB_B_BYTES says"),
+        f("OUT_OVERFLOW", 8, 1, "the compressed output was longer than JOB_OUT_MAX"),
       ],
     },
     {
@@ -162,25 +166,38 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
     {
       name: "JOB_MODE",
       access: "rw",
-      doc: "Job kind and flags",
+      doc: "Job flags",
       reset: 0,
       fields: [
-        f("STEP", 0, 2, "0 FP, 1 BP, 2 WG"),
-        f("RELU", 2, 1, "apply ReLU and write the ReLU mask (FP)"),
-        f("OUT_SKIP", 3, 1, "skip outputs whose mask bit is 0 (BP)"),
-        f("IN_COMPRESSED", 4, 1, "the streamed operand is in the compressed format"),
-        f("OUT_COMPRESSED", 5, 1, "write the output in the compressed format"),
+        f("RELU", 0, 1, "apply ReLU in the output stage (FP)"),
+        f("OUT_SKIP", 1, 1, "read the output mask at JOB_ADDR_MASK_IN and skip its 0 bits (BP)"),
+        f("OUT_COMPRESSED", 2, 1, "write the output as a codec stream (else raw codes + scales)"),
+        f("WRITE_MASK", 3, 1, "write the output's non-zero mask (the ReLU mask in FP)"),
       ],
     },
     {
       name: "JOB_DIM_I",
       access: "rw",
-      doc: "Rows of A (outputs per column)",
+      doc: "Rows of A: outputs per row of the result, looped over tiles of the lanes",
       reset: 0,
-      fields: [],
+      fields: [f("I", 0, 16, "1..65535")],
     },
-    { name: "JOB_DIM_J", access: "rw", doc: "Rows of B (outputs per row)", reset: 0, fields: [] },
-    { name: "JOB_DIM_R", access: "rw", doc: "Reduction length", reset: 0, fields: [] },
+    {
+      name: "JOB_DIM_J",
+      access: "rw",
+      doc: "Rows of B: rows of the result",
+      reset: 0,
+      fields: [
+        f("J", 0, 16, "1..the B row buffer, and J x ceil(I / k) blocks fit the output buffer"),
+      ],
+    },
+    {
+      name: "JOB_DIM_R",
+      access: "rw",
+      doc: "Reduction length",
+      reset: 0,
+      fields: [f("R", 0, 16, "1..the lane RAM length")],
+    },
     {
       name: "JOB_THRESHOLD",
       access: "rw",
@@ -188,14 +205,34 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
       reset: 0,
       fields: [f("TM", 0, 8, "mantissa (0 disables)"), f("TE", 8, 8, "exponent, two's complement")],
     },
-    ...addr("JOB_ADDR_A", "External address of operand A"),
-    ...addr("JOB_ADDR_B", "External address of operand B"),
-    ...addr("JOB_ADDR_MASK", "External address of the ReLU mask (read in BP, written in FP)"),
-    ...addr("JOB_ADDR_OUT", "External address of the output"),
+    ...addr("JOB_ADDR_A", "Operand A codes: I rows of ceil(R / k) x k bytes, contiguous"),
+    ...addr("JOB_ADDR_A_SCALE", "Operand A block scales: I rows of ceil(R / k) bytes, contiguous"),
+    ...addr("JOB_ADDR_B", "Operand B: codec stream of J x ceil(R / k) blocks, row by row"),
+    {
+      name: "JOB_B_BYTES",
+      access: "rw",
+      doc: "Bytes of operand B's stream",
+      reset: 0,
+      fields: [],
+    },
+    ...addr("JOB_ADDR_MASK_IN", "Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits"),
+    ...addr("JOB_ADDR_OUT", "Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes)"),
+    ...addr("JOB_ADDR_OUT_SCALE", "Raw output block scales: J rows of ceil(I / k) bytes"),
+    ...addr(
+      "JOB_ADDR_MASK_OUT",
+      "Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits",
+    ),
+    {
+      name: "JOB_OUT_MAX",
+      access: "rw",
+      doc: "Bytes available at JOB_ADDR_OUT for a compressed output",
+      reset: 0,
+      fields: [],
+    },
     {
       name: "JOB_OUT_BYTES",
       access: "ro",
-      doc: "Bytes the last job wrote for its output",
+      doc: "Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes)",
       reset: 0,
       fields: [],
     },
@@ -221,10 +258,12 @@ export const STANDARD_REGISTER_NAMES: readonly string[] = [
   "JOB_DIM_J",
   "JOB_DIM_R",
   "JOB_THRESHOLD",
-  ...["JOB_ADDR_A", "JOB_ADDR_B", "JOB_ADDR_MASK", "JOB_ADDR_OUT"].flatMap((b) => [
-    `${b}_LO`,
-    `${b}_HI`,
-  ]),
+  ...["JOB_ADDR_A", "JOB_ADDR_A_SCALE", "JOB_ADDR_B"].flatMap((b) => [`${b}_LO`, `${b}_HI`]),
+  "JOB_B_BYTES",
+  ...["JOB_ADDR_MASK_IN", "JOB_ADDR_OUT", "JOB_ADDR_OUT_SCALE", "JOB_ADDR_MASK_OUT"].flatMap(
+    (b) => [`${b}_LO`, `${b}_HI`],
+  ),
+  "JOB_OUT_MAX",
   "JOB_OUT_BYTES",
   ...[
     "PERF_CYCLES",

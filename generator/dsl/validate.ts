@@ -159,6 +159,13 @@ export function checkRules(d: ResolvedDescription): Violation[] {
 
   const dwOk = [32, 64, 128].includes(d.dma.dataWidth);
   if (!dwOk) bad("dma.dataWidth", d.dma.dataWidth, "must be 32, 64 or 128");
+  if (kOk && dwOk && k < d.dma.dataWidth / 8) {
+    bad(
+      "dma.dataWidth",
+      d.dma.dataWidth,
+      `must be at most 8 x numerics.blockSize (${8 * k} bits): the sequencer moves whole bus words of one block's codes into the lane RAMs`,
+    );
+  }
   intIn("dma.addrWidth", d.dma.addrWidth, 32, 64);
   // 256 beats of 16 bytes is 4096 bytes: every allowed burst fits in one 4 KB page.
   pow2In("dma.maxBurst", d.dma.maxBurst, 1, 256);

@@ -10,6 +10,7 @@ import { codecModules } from "./codec.ts";
 import { type CoreParams, coreModules, coreParams } from "./core.ts";
 import { dmaModules } from "./dma.ts";
 import { type RegfileParams, regfileDoc, regfileParams } from "./regfile.ts";
+import { topModules } from "./top.ts";
 
 export const GENERATOR_NAME = "sparsetrain-gen";
 export const GENERATOR_VERSION = "0.1.0";
@@ -157,6 +158,7 @@ export function elaborate(desc: ResolvedDescription): Design {
     ...coreModules(desc, core, mac, peDoc(mac)),
     ...codecModules(desc),
     ...dmaModules(desc),
+    ...topModules(desc, core, regfile.regs),
   ];
   return { desc, pe, registers, regfile, core, modules };
 }

@@ -16,64 +16,80 @@ export const REG = {
   CONFIG: 0x00000004,
   /** Commands (write 1 to a bit; reads 0) (w1p) */
   CMD: 0x00000008,
-  /** Sequencer status (ro) */
+  /** Sequencer status (the error bits describe the last job; cleared at START) (ro) */
   STATUS: 0x0000000c,
   /** Interrupt enables (rw) */
   IRQ_ENABLE: 0x00000010,
   /** Interrupt status (write 1 to clear) (w1c) */
   IRQ_STATUS: 0x00000014,
-  /** Job kind and flags (rw) */
+  /** Job flags (rw) */
   JOB_MODE: 0x00000018,
-  /** Rows of A (outputs per column) (rw) */
+  /** Rows of A: outputs per row of the result, looped over tiles of the lanes (rw) */
   JOB_DIM_I: 0x0000001c,
-  /** Rows of B (outputs per row) (rw) */
+  /** Rows of B: rows of the result (rw) */
   JOB_DIM_J: 0x00000020,
   /** Reduction length (rw) */
   JOB_DIM_R: 0x00000024,
   /** Sparsity-scaling threshold tm * 2^te (rw) */
   JOB_THRESHOLD: 0x00000028,
-  /** External address of operand A (bits 31:0) (rw) */
+  /** Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 31:0) (rw) */
   JOB_ADDR_A_LO: 0x0000002c,
-  /** External address of operand A (bits 39:32) (rw) */
+  /** Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 39:32) (rw) */
   JOB_ADDR_A_HI: 0x00000030,
-  /** External address of operand B (bits 31:0) (rw) */
-  JOB_ADDR_B_LO: 0x00000034,
-  /** External address of operand B (bits 39:32) (rw) */
-  JOB_ADDR_B_HI: 0x00000038,
-  /** External address of the ReLU mask (read in BP, written in FP) (bits 31:0) (rw) */
-  JOB_ADDR_MASK_LO: 0x0000003c,
-  /** External address of the ReLU mask (read in BP, written in FP) (bits 39:32) (rw) */
-  JOB_ADDR_MASK_HI: 0x00000040,
-  /** External address of the output (bits 31:0) (rw) */
-  JOB_ADDR_OUT_LO: 0x00000044,
-  /** External address of the output (bits 39:32) (rw) */
-  JOB_ADDR_OUT_HI: 0x00000048,
-  /** Bytes the last job wrote for its output (ro) */
-  JOB_OUT_BYTES: 0x0000004c,
+  /** Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 31:0) (rw) */
+  JOB_ADDR_A_SCALE_LO: 0x00000034,
+  /** Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 39:32) (rw) */
+  JOB_ADDR_A_SCALE_HI: 0x00000038,
+  /** Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 31:0) (rw) */
+  JOB_ADDR_B_LO: 0x0000003c,
+  /** Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 39:32) (rw) */
+  JOB_ADDR_B_HI: 0x00000040,
+  /** Bytes of operand B's stream (rw) */
+  JOB_B_BYTES: 0x00000044,
+  /** Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  JOB_ADDR_MASK_IN_LO: 0x00000048,
+  /** Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 39:32) (rw) */
+  JOB_ADDR_MASK_IN_HI: 0x0000004c,
+  /** Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 31:0) (rw) */
+  JOB_ADDR_OUT_LO: 0x00000050,
+  /** Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 39:32) (rw) */
+  JOB_ADDR_OUT_HI: 0x00000054,
+  /** Raw output block scales: J rows of ceil(I / k) bytes (bits 31:0) (rw) */
+  JOB_ADDR_OUT_SCALE_LO: 0x00000058,
+  /** Raw output block scales: J rows of ceil(I / k) bytes (bits 39:32) (rw) */
+  JOB_ADDR_OUT_SCALE_HI: 0x0000005c,
+  /** Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  JOB_ADDR_MASK_OUT_LO: 0x00000060,
+  /** Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 39:32) (rw) */
+  JOB_ADDR_MASK_OUT_HI: 0x00000064,
+  /** Bytes available at JOB_ADDR_OUT for a compressed output (rw) */
+  JOB_OUT_MAX: 0x00000068,
+  /** Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes) (ro) */
+  JOB_OUT_BYTES: 0x0000006c,
   /** Cycles busy (bits 31:0) (ro) */
-  PERF_CYCLES_LO: 0x00000050,
+  PERF_CYCLES_LO: 0x00000070,
   /** Cycles busy (bits 63:32) (ro) */
-  PERF_CYCLES_HI: 0x00000054,
+  PERF_CYCLES_HI: 0x00000074,
   /** MACs issued to the array (bits 31:0) (ro) */
-  PERF_MACS_ISSUED_LO: 0x00000058,
+  PERF_MACS_ISSUED_LO: 0x00000078,
   /** MACs issued to the array (bits 63:32) (ro) */
-  PERF_MACS_ISSUED_HI: 0x0000005c,
+  PERF_MACS_ISSUED_HI: 0x0000007c,
   /** MACs skipped by input zero skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_IN_LO: 0x00000060,
+  PERF_MACS_SKIP_IN_LO: 0x00000080,
   /** MACs skipped by input zero skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_IN_HI: 0x00000064,
+  PERF_MACS_SKIP_IN_HI: 0x00000084,
   /** MACs skipped by output skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_OUT_LO: 0x00000068,
+  PERF_MACS_SKIP_OUT_LO: 0x00000088,
   /** MACs skipped by output skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_OUT_HI: 0x0000006c,
+  PERF_MACS_SKIP_OUT_HI: 0x0000008c,
   /** Bytes read over AXI (bits 31:0) (ro) */
-  PERF_BYTES_RD_LO: 0x00000070,
+  PERF_BYTES_RD_LO: 0x00000090,
   /** Bytes read over AXI (bits 63:32) (ro) */
-  PERF_BYTES_RD_HI: 0x00000074,
+  PERF_BYTES_RD_HI: 0x00000094,
   /** Bytes written over AXI (bits 31:0) (ro) */
-  PERF_BYTES_WR_LO: 0x00000078,
+  PERF_BYTES_WR_LO: 0x00000098,
   /** Bytes written over AXI (bits 63:32) (ro) */
-  PERF_BYTES_WR_HI: 0x0000007c,
+  PERF_BYTES_WR_HI: 0x0000009c,
 } as const;
 
 export type RegName = keyof typeof REG;
@@ -93,12 +109,20 @@ export const KIND: Readonly<Record<RegName, "const" | "ro" | "rw" | "w1p" | "w1c
   JOB_THRESHOLD: "rw",
   JOB_ADDR_A_LO: "rw",
   JOB_ADDR_A_HI: "rw",
+  JOB_ADDR_A_SCALE_LO: "rw",
+  JOB_ADDR_A_SCALE_HI: "rw",
   JOB_ADDR_B_LO: "rw",
   JOB_ADDR_B_HI: "rw",
-  JOB_ADDR_MASK_LO: "rw",
-  JOB_ADDR_MASK_HI: "rw",
+  JOB_B_BYTES: "rw",
+  JOB_ADDR_MASK_IN_LO: "rw",
+  JOB_ADDR_MASK_IN_HI: "rw",
   JOB_ADDR_OUT_LO: "rw",
   JOB_ADDR_OUT_HI: "rw",
+  JOB_ADDR_OUT_SCALE_LO: "rw",
+  JOB_ADDR_OUT_SCALE_HI: "rw",
+  JOB_ADDR_MASK_OUT_LO: "rw",
+  JOB_ADDR_MASK_OUT_HI: "rw",
+  JOB_OUT_MAX: "rw",
   JOB_OUT_BYTES: "ro",
   PERF_CYCLES_LO: "ro",
   PERF_CYCLES_HI: "ro",
@@ -129,12 +153,20 @@ export const RESET: Readonly<Record<RegName, number>> = {
   JOB_THRESHOLD: 0x00000000,
   JOB_ADDR_A_LO: 0x00000000,
   JOB_ADDR_A_HI: 0x00000000,
+  JOB_ADDR_A_SCALE_LO: 0x00000000,
+  JOB_ADDR_A_SCALE_HI: 0x00000000,
   JOB_ADDR_B_LO: 0x00000000,
   JOB_ADDR_B_HI: 0x00000000,
-  JOB_ADDR_MASK_LO: 0x00000000,
-  JOB_ADDR_MASK_HI: 0x00000000,
+  JOB_B_BYTES: 0x00000000,
+  JOB_ADDR_MASK_IN_LO: 0x00000000,
+  JOB_ADDR_MASK_IN_HI: 0x00000000,
   JOB_ADDR_OUT_LO: 0x00000000,
   JOB_ADDR_OUT_HI: 0x00000000,
+  JOB_ADDR_OUT_SCALE_LO: 0x00000000,
+  JOB_ADDR_OUT_SCALE_HI: 0x00000000,
+  JOB_ADDR_MASK_OUT_LO: 0x00000000,
+  JOB_ADDR_MASK_OUT_HI: 0x00000000,
+  JOB_OUT_MAX: 0x00000000,
   JOB_OUT_BYTES: 0x00000000,
   PERF_CYCLES_LO: 0x00000000,
   PERF_CYCLES_HI: 0x00000000,
@@ -155,22 +187,30 @@ export const MASK: Readonly<Record<RegName, number>> = {
   ID: 0xffffffff,
   CONFIG: 0x03ffffff,
   CMD: 0x00000003,
-  STATUS: 0x0000001f,
+  STATUS: 0x000001ff,
   IRQ_ENABLE: 0x00000003,
   IRQ_STATUS: 0x00000003,
-  JOB_MODE: 0x0000003f,
-  JOB_DIM_I: 0xffffffff,
-  JOB_DIM_J: 0xffffffff,
-  JOB_DIM_R: 0xffffffff,
+  JOB_MODE: 0x0000000f,
+  JOB_DIM_I: 0x0000ffff,
+  JOB_DIM_J: 0x0000ffff,
+  JOB_DIM_R: 0x0000ffff,
   JOB_THRESHOLD: 0x0000ffff,
   JOB_ADDR_A_LO: 0xffffffff,
   JOB_ADDR_A_HI: 0x000000ff,
+  JOB_ADDR_A_SCALE_LO: 0xffffffff,
+  JOB_ADDR_A_SCALE_HI: 0x000000ff,
   JOB_ADDR_B_LO: 0xffffffff,
   JOB_ADDR_B_HI: 0x000000ff,
-  JOB_ADDR_MASK_LO: 0xffffffff,
-  JOB_ADDR_MASK_HI: 0x000000ff,
+  JOB_B_BYTES: 0xffffffff,
+  JOB_ADDR_MASK_IN_LO: 0xffffffff,
+  JOB_ADDR_MASK_IN_HI: 0x000000ff,
   JOB_ADDR_OUT_LO: 0xffffffff,
   JOB_ADDR_OUT_HI: 0x000000ff,
+  JOB_ADDR_OUT_SCALE_LO: 0xffffffff,
+  JOB_ADDR_OUT_SCALE_HI: 0x000000ff,
+  JOB_ADDR_MASK_OUT_LO: 0xffffffff,
+  JOB_ADDR_MASK_OUT_HI: 0x000000ff,
+  JOB_OUT_MAX: 0xffffffff,
   JOB_OUT_BYTES: 0xffffffff,
   PERF_CYCLES_LO: 0xffffffff,
   PERF_CYCLES_HI: 0xffffffff,
@@ -188,7 +228,7 @@ export const MASK: Readonly<Record<RegName, number>> = {
 
 /** Values of the registers fixed at generation. */
 export const VALUE = {
-  ID: 0x5bf80001,
+  ID: 0x5bf80002,
   CONFIG: 0x03ce8925,
 } as const;
 
@@ -231,12 +271,20 @@ export const FIELD = {
   STATUS: {
     /** a job is running */
     BUSY: { lsb: 0, width: 1 },
-    /** a NaN block was written since the last start */
+    /** the last job wrote a NaN block */
     NAN: { lsb: 1, width: 1 },
-    /** an AXI error response ended the last job */
+    /** an AXI error response was received in the last job */
     DMA_ERR: { lsb: 2, width: 1 },
-    /** the AXI response code of that error */
+    /** the AXI response code of the first such error */
     DMA_RESP: { lsb: 3, width: 2 },
+    /** the job's dimensions do not fit the buffers (nothing was done) */
+    DIM_ERR: { lsb: 5, width: 1 },
+    /** operand B has more non-zeros than the B buffer holds */
+    B_OVERFLOW: { lsb: 6, width: 1 },
+    /** operand B's stream is malformed or shorter than JOB_B_BYTES says */
+    B_FORMAT: { lsb: 7, width: 1 },
+    /** the compressed output was longer than JOB_OUT_MAX */
+    OUT_OVERFLOW: { lsb: 8, width: 1 },
   },
   IRQ_ENABLE: {
     /** job done */
@@ -251,16 +299,26 @@ export const FIELD = {
     ERROR: { lsb: 1, width: 1 },
   },
   JOB_MODE: {
-    /** 0 FP, 1 BP, 2 WG */
-    STEP: { lsb: 0, width: 2 },
-    /** apply ReLU and write the ReLU mask (FP) */
-    RELU: { lsb: 2, width: 1 },
-    /** skip outputs whose mask bit is 0 (BP) */
-    OUT_SKIP: { lsb: 3, width: 1 },
-    /** the streamed operand is in the compressed format */
-    IN_COMPRESSED: { lsb: 4, width: 1 },
-    /** write the output in the compressed format */
-    OUT_COMPRESSED: { lsb: 5, width: 1 },
+    /** apply ReLU in the output stage (FP) */
+    RELU: { lsb: 0, width: 1 },
+    /** read the output mask at JOB_ADDR_MASK_IN and skip its 0 bits (BP) */
+    OUT_SKIP: { lsb: 1, width: 1 },
+    /** write the output as a codec stream (else raw codes + scales) */
+    OUT_COMPRESSED: { lsb: 2, width: 1 },
+    /** write the output's non-zero mask (the ReLU mask in FP) */
+    WRITE_MASK: { lsb: 3, width: 1 },
+  },
+  JOB_DIM_I: {
+    /** 1..65535 */
+    I: { lsb: 0, width: 16 },
+  },
+  JOB_DIM_J: {
+    /** 1..the B row buffer, and J x ceil(I / k) blocks fit the output buffer */
+    J: { lsb: 0, width: 16 },
+  },
+  JOB_DIM_R: {
+    /** 1..the lane RAM length */
+    R: { lsb: 0, width: 16 },
   },
   JOB_THRESHOLD: {
     /** mantissa (0 disables) */
@@ -272,15 +330,27 @@ export const FIELD = {
     /** address bits above 31 */
     ADDR: { lsb: 0, width: 8 },
   },
+  JOB_ADDR_A_SCALE_HI: {
+    /** address bits above 31 */
+    ADDR: { lsb: 0, width: 8 },
+  },
   JOB_ADDR_B_HI: {
     /** address bits above 31 */
     ADDR: { lsb: 0, width: 8 },
   },
-  JOB_ADDR_MASK_HI: {
+  JOB_ADDR_MASK_IN_HI: {
     /** address bits above 31 */
     ADDR: { lsb: 0, width: 8 },
   },
   JOB_ADDR_OUT_HI: {
+    /** address bits above 31 */
+    ADDR: { lsb: 0, width: 8 },
+  },
+  JOB_ADDR_OUT_SCALE_HI: {
+    /** address bits above 31 */
+    ADDR: { lsb: 0, width: 8 },
+  },
+  JOB_ADDR_MASK_OUT_HI: {
     /** address bits above 31 */
     ADDR: { lsb: 0, width: 8 },
   },

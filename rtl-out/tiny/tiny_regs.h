@@ -8,13 +8,13 @@
 #define TINY_REGS_H
 
 #define TINY_REGFILE_ADDR_WIDTH 8u
-#define TINY_REG_COUNT 28u
+#define TINY_REG_COUNT 33u
 
 // ID (const): Identification: 0x5BF8 and the register-map version
 #define TINY_REG_ID 0x00000000u
 #define TINY_REG_ID_RESET 0x00000000u
 #define TINY_REG_ID_MASK 0xffffffffu
-#define TINY_REG_ID_VALUE 0x5bf80001u
+#define TINY_REG_ID_VALUE 0x5bf80002u
 #define TINY_REG_ID_VERSION_LSB 0u
 #define TINY_REG_ID_VERSION_WIDTH 16u
 #define TINY_REG_ID_VERSION_MASK 0x0000ffffu
@@ -69,10 +69,10 @@
 #define TINY_REG_CMD_SOFT_RESET_WIDTH 1u
 #define TINY_REG_CMD_SOFT_RESET_MASK 0x00000002u
 
-// STATUS (ro): Sequencer status
+// STATUS (ro): Sequencer status (the error bits describe the last job; cleared at START)
 #define TINY_REG_STATUS 0x0000000cu
 #define TINY_REG_STATUS_RESET 0x00000000u
-#define TINY_REG_STATUS_MASK 0x0000001fu
+#define TINY_REG_STATUS_MASK 0x000001ffu
 #define TINY_REG_STATUS_BUSY_LSB 0u
 #define TINY_REG_STATUS_BUSY_WIDTH 1u
 #define TINY_REG_STATUS_BUSY_MASK 0x00000001u
@@ -85,6 +85,18 @@
 #define TINY_REG_STATUS_DMA_RESP_LSB 3u
 #define TINY_REG_STATUS_DMA_RESP_WIDTH 2u
 #define TINY_REG_STATUS_DMA_RESP_MASK 0x00000018u
+#define TINY_REG_STATUS_DIM_ERR_LSB 5u
+#define TINY_REG_STATUS_DIM_ERR_WIDTH 1u
+#define TINY_REG_STATUS_DIM_ERR_MASK 0x00000020u
+#define TINY_REG_STATUS_B_OVERFLOW_LSB 6u
+#define TINY_REG_STATUS_B_OVERFLOW_WIDTH 1u
+#define TINY_REG_STATUS_B_OVERFLOW_MASK 0x00000040u
+#define TINY_REG_STATUS_B_FORMAT_LSB 7u
+#define TINY_REG_STATUS_B_FORMAT_WIDTH 1u
+#define TINY_REG_STATUS_B_FORMAT_MASK 0x00000080u
+#define TINY_REG_STATUS_OUT_OVERFLOW_LSB 8u
+#define TINY_REG_STATUS_OUT_OVERFLOW_WIDTH 1u
+#define TINY_REG_STATUS_OUT_OVERFLOW_MASK 0x00000100u
 
 // IRQ_ENABLE (rw): Interrupt enables
 #define TINY_REG_IRQ_ENABLE 0x00000010u
@@ -108,40 +120,46 @@
 #define TINY_REG_IRQ_STATUS_ERROR_WIDTH 1u
 #define TINY_REG_IRQ_STATUS_ERROR_MASK 0x00000002u
 
-// JOB_MODE (rw): Job kind and flags
+// JOB_MODE (rw): Job flags
 #define TINY_REG_JOB_MODE 0x00000018u
 #define TINY_REG_JOB_MODE_RESET 0x00000000u
-#define TINY_REG_JOB_MODE_MASK 0x0000003fu
-#define TINY_REG_JOB_MODE_STEP_LSB 0u
-#define TINY_REG_JOB_MODE_STEP_WIDTH 2u
-#define TINY_REG_JOB_MODE_STEP_MASK 0x00000003u
-#define TINY_REG_JOB_MODE_RELU_LSB 2u
+#define TINY_REG_JOB_MODE_MASK 0x0000000fu
+#define TINY_REG_JOB_MODE_RELU_LSB 0u
 #define TINY_REG_JOB_MODE_RELU_WIDTH 1u
-#define TINY_REG_JOB_MODE_RELU_MASK 0x00000004u
-#define TINY_REG_JOB_MODE_OUT_SKIP_LSB 3u
+#define TINY_REG_JOB_MODE_RELU_MASK 0x00000001u
+#define TINY_REG_JOB_MODE_OUT_SKIP_LSB 1u
 #define TINY_REG_JOB_MODE_OUT_SKIP_WIDTH 1u
-#define TINY_REG_JOB_MODE_OUT_SKIP_MASK 0x00000008u
-#define TINY_REG_JOB_MODE_IN_COMPRESSED_LSB 4u
-#define TINY_REG_JOB_MODE_IN_COMPRESSED_WIDTH 1u
-#define TINY_REG_JOB_MODE_IN_COMPRESSED_MASK 0x00000010u
-#define TINY_REG_JOB_MODE_OUT_COMPRESSED_LSB 5u
+#define TINY_REG_JOB_MODE_OUT_SKIP_MASK 0x00000002u
+#define TINY_REG_JOB_MODE_OUT_COMPRESSED_LSB 2u
 #define TINY_REG_JOB_MODE_OUT_COMPRESSED_WIDTH 1u
-#define TINY_REG_JOB_MODE_OUT_COMPRESSED_MASK 0x00000020u
+#define TINY_REG_JOB_MODE_OUT_COMPRESSED_MASK 0x00000004u
+#define TINY_REG_JOB_MODE_WRITE_MASK_LSB 3u
+#define TINY_REG_JOB_MODE_WRITE_MASK_WIDTH 1u
+#define TINY_REG_JOB_MODE_WRITE_MASK_MASK 0x00000008u
 
-// JOB_DIM_I (rw): Rows of A (outputs per column)
+// JOB_DIM_I (rw): Rows of A: outputs per row of the result, looped over tiles of the lanes
 #define TINY_REG_JOB_DIM_I 0x0000001cu
 #define TINY_REG_JOB_DIM_I_RESET 0x00000000u
-#define TINY_REG_JOB_DIM_I_MASK 0xffffffffu
+#define TINY_REG_JOB_DIM_I_MASK 0x0000ffffu
+#define TINY_REG_JOB_DIM_I_I_LSB 0u
+#define TINY_REG_JOB_DIM_I_I_WIDTH 16u
+#define TINY_REG_JOB_DIM_I_I_MASK 0x0000ffffu
 
-// JOB_DIM_J (rw): Rows of B (outputs per row)
+// JOB_DIM_J (rw): Rows of B: rows of the result
 #define TINY_REG_JOB_DIM_J 0x00000020u
 #define TINY_REG_JOB_DIM_J_RESET 0x00000000u
-#define TINY_REG_JOB_DIM_J_MASK 0xffffffffu
+#define TINY_REG_JOB_DIM_J_MASK 0x0000ffffu
+#define TINY_REG_JOB_DIM_J_J_LSB 0u
+#define TINY_REG_JOB_DIM_J_J_WIDTH 16u
+#define TINY_REG_JOB_DIM_J_J_MASK 0x0000ffffu
 
 // JOB_DIM_R (rw): Reduction length
 #define TINY_REG_JOB_DIM_R 0x00000024u
 #define TINY_REG_JOB_DIM_R_RESET 0x00000000u
-#define TINY_REG_JOB_DIM_R_MASK 0xffffffffu
+#define TINY_REG_JOB_DIM_R_MASK 0x0000ffffu
+#define TINY_REG_JOB_DIM_R_R_LSB 0u
+#define TINY_REG_JOB_DIM_R_R_WIDTH 16u
+#define TINY_REG_JOB_DIM_R_R_MASK 0x0000ffffu
 
 // JOB_THRESHOLD (rw): Sparsity-scaling threshold tm * 2^te
 #define TINY_REG_JOB_THRESHOLD 0x00000028u
@@ -154,88 +172,113 @@
 #define TINY_REG_JOB_THRESHOLD_TE_WIDTH 8u
 #define TINY_REG_JOB_THRESHOLD_TE_MASK 0x0000ff00u
 
-// JOB_ADDR_A_LO (rw): External address of operand A (bits 31:0)
+// JOB_ADDR_A_LO (rw): Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 31:0)
 #define TINY_REG_JOB_ADDR_A_LO 0x0000002cu
 #define TINY_REG_JOB_ADDR_A_LO_RESET 0x00000000u
 #define TINY_REG_JOB_ADDR_A_LO_MASK 0xffffffffu
 
-// JOB_ADDR_B_LO (rw): External address of operand B (bits 31:0)
-#define TINY_REG_JOB_ADDR_B_LO 0x00000030u
+// JOB_ADDR_A_SCALE_LO (rw): Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 31:0)
+#define TINY_REG_JOB_ADDR_A_SCALE_LO 0x00000030u
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_RESET 0x00000000u
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_MASK 0xffffffffu
+
+// JOB_ADDR_B_LO (rw): Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 31:0)
+#define TINY_REG_JOB_ADDR_B_LO 0x00000034u
 #define TINY_REG_JOB_ADDR_B_LO_RESET 0x00000000u
 #define TINY_REG_JOB_ADDR_B_LO_MASK 0xffffffffu
 
-// JOB_ADDR_MASK_LO (rw): External address of the ReLU mask (read in BP, written in FP) (bits 31:0)
-#define TINY_REG_JOB_ADDR_MASK_LO 0x00000034u
-#define TINY_REG_JOB_ADDR_MASK_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_MASK_LO_MASK 0xffffffffu
+// JOB_B_BYTES (rw): Bytes of operand B's stream
+#define TINY_REG_JOB_B_BYTES 0x00000038u
+#define TINY_REG_JOB_B_BYTES_RESET 0x00000000u
+#define TINY_REG_JOB_B_BYTES_MASK 0xffffffffu
 
-// JOB_ADDR_OUT_LO (rw): External address of the output (bits 31:0)
-#define TINY_REG_JOB_ADDR_OUT_LO 0x00000038u
+// JOB_ADDR_MASK_IN_LO (rw): Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 31:0)
+#define TINY_REG_JOB_ADDR_MASK_IN_LO 0x0000003cu
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_RESET 0x00000000u
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_MASK 0xffffffffu
+
+// JOB_ADDR_OUT_LO (rw): Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 31:0)
+#define TINY_REG_JOB_ADDR_OUT_LO 0x00000040u
 #define TINY_REG_JOB_ADDR_OUT_LO_RESET 0x00000000u
 #define TINY_REG_JOB_ADDR_OUT_LO_MASK 0xffffffffu
 
-// JOB_OUT_BYTES (ro): Bytes the last job wrote for its output
-#define TINY_REG_JOB_OUT_BYTES 0x0000003cu
+// JOB_ADDR_OUT_SCALE_LO (rw): Raw output block scales: J rows of ceil(I / k) bytes (bits 31:0)
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO 0x00000044u
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_RESET 0x00000000u
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_MASK 0xffffffffu
+
+// JOB_ADDR_MASK_OUT_LO (rw): Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 31:0)
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO 0x00000048u
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_RESET 0x00000000u
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_MASK 0xffffffffu
+
+// JOB_OUT_MAX (rw): Bytes available at JOB_ADDR_OUT for a compressed output
+#define TINY_REG_JOB_OUT_MAX 0x0000004cu
+#define TINY_REG_JOB_OUT_MAX_RESET 0x00000000u
+#define TINY_REG_JOB_OUT_MAX_MASK 0xffffffffu
+
+// JOB_OUT_BYTES (ro): Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes)
+#define TINY_REG_JOB_OUT_BYTES 0x00000050u
 #define TINY_REG_JOB_OUT_BYTES_RESET 0x00000000u
 #define TINY_REG_JOB_OUT_BYTES_MASK 0xffffffffu
 
 // PERF_CYCLES_LO (ro): Cycles busy (bits 31:0)
-#define TINY_REG_PERF_CYCLES_LO 0x00000040u
+#define TINY_REG_PERF_CYCLES_LO 0x00000054u
 #define TINY_REG_PERF_CYCLES_LO_RESET 0x00000000u
 #define TINY_REG_PERF_CYCLES_LO_MASK 0xffffffffu
 
 // PERF_CYCLES_HI (ro): Cycles busy (bits 63:32)
-#define TINY_REG_PERF_CYCLES_HI 0x00000044u
+#define TINY_REG_PERF_CYCLES_HI 0x00000058u
 #define TINY_REG_PERF_CYCLES_HI_RESET 0x00000000u
 #define TINY_REG_PERF_CYCLES_HI_MASK 0xffffffffu
 
 // PERF_MACS_ISSUED_LO (ro): MACs issued to the array (bits 31:0)
-#define TINY_REG_PERF_MACS_ISSUED_LO 0x00000048u
+#define TINY_REG_PERF_MACS_ISSUED_LO 0x0000005cu
 #define TINY_REG_PERF_MACS_ISSUED_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_ISSUED_LO_MASK 0xffffffffu
 
 // PERF_MACS_ISSUED_HI (ro): MACs issued to the array (bits 63:32)
-#define TINY_REG_PERF_MACS_ISSUED_HI 0x0000004cu
+#define TINY_REG_PERF_MACS_ISSUED_HI 0x00000060u
 #define TINY_REG_PERF_MACS_ISSUED_HI_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_ISSUED_HI_MASK 0xffffffffu
 
 // PERF_MACS_SKIP_IN_LO (ro): MACs skipped by input zero skipping (bits 31:0)
-#define TINY_REG_PERF_MACS_SKIP_IN_LO 0x00000050u
+#define TINY_REG_PERF_MACS_SKIP_IN_LO 0x00000064u
 #define TINY_REG_PERF_MACS_SKIP_IN_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_IN_LO_MASK 0xffffffffu
 
 // PERF_MACS_SKIP_IN_HI (ro): MACs skipped by input zero skipping (bits 63:32)
-#define TINY_REG_PERF_MACS_SKIP_IN_HI 0x00000054u
+#define TINY_REG_PERF_MACS_SKIP_IN_HI 0x00000068u
 #define TINY_REG_PERF_MACS_SKIP_IN_HI_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_IN_HI_MASK 0xffffffffu
 
 // PERF_MACS_SKIP_OUT_LO (ro): MACs skipped by output skipping (bits 31:0)
-#define TINY_REG_PERF_MACS_SKIP_OUT_LO 0x00000058u
+#define TINY_REG_PERF_MACS_SKIP_OUT_LO 0x0000006cu
 #define TINY_REG_PERF_MACS_SKIP_OUT_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_OUT_LO_MASK 0xffffffffu
 
 // PERF_MACS_SKIP_OUT_HI (ro): MACs skipped by output skipping (bits 63:32)
-#define TINY_REG_PERF_MACS_SKIP_OUT_HI 0x0000005cu
+#define TINY_REG_PERF_MACS_SKIP_OUT_HI 0x00000070u
 #define TINY_REG_PERF_MACS_SKIP_OUT_HI_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_OUT_HI_MASK 0xffffffffu
 
 // PERF_BYTES_RD_LO (ro): Bytes read over AXI (bits 31:0)
-#define TINY_REG_PERF_BYTES_RD_LO 0x00000060u
+#define TINY_REG_PERF_BYTES_RD_LO 0x00000074u
 #define TINY_REG_PERF_BYTES_RD_LO_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_RD_LO_MASK 0xffffffffu
 
 // PERF_BYTES_RD_HI (ro): Bytes read over AXI (bits 63:32)
-#define TINY_REG_PERF_BYTES_RD_HI 0x00000064u
+#define TINY_REG_PERF_BYTES_RD_HI 0x00000078u
 #define TINY_REG_PERF_BYTES_RD_HI_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_RD_HI_MASK 0xffffffffu
 
 // PERF_BYTES_WR_LO (ro): Bytes written over AXI (bits 31:0)
-#define TINY_REG_PERF_BYTES_WR_LO 0x00000068u
+#define TINY_REG_PERF_BYTES_WR_LO 0x0000007cu
 #define TINY_REG_PERF_BYTES_WR_LO_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_WR_LO_MASK 0xffffffffu
 
 // PERF_BYTES_WR_HI (ro): Bytes written over AXI (bits 63:32)
-#define TINY_REG_PERF_BYTES_WR_HI 0x0000006cu
+#define TINY_REG_PERF_BYTES_WR_HI 0x00000080u
 #define TINY_REG_PERF_BYTES_WR_HI_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_WR_HI_MASK 0xffffffffu
 

@@ -16,56 +16,66 @@ export const REG = {
   CONFIG: 0x00000004,
   /** Commands (write 1 to a bit; reads 0) (w1p) */
   CMD: 0x00000008,
-  /** Sequencer status (ro) */
+  /** Sequencer status (the error bits describe the last job; cleared at START) (ro) */
   STATUS: 0x0000000c,
   /** Interrupt enables (rw) */
   IRQ_ENABLE: 0x00000010,
   /** Interrupt status (write 1 to clear) (w1c) */
   IRQ_STATUS: 0x00000014,
-  /** Job kind and flags (rw) */
+  /** Job flags (rw) */
   JOB_MODE: 0x00000018,
-  /** Rows of A (outputs per column) (rw) */
+  /** Rows of A: outputs per row of the result, looped over tiles of the lanes (rw) */
   JOB_DIM_I: 0x0000001c,
-  /** Rows of B (outputs per row) (rw) */
+  /** Rows of B: rows of the result (rw) */
   JOB_DIM_J: 0x00000020,
   /** Reduction length (rw) */
   JOB_DIM_R: 0x00000024,
   /** Sparsity-scaling threshold tm * 2^te (rw) */
   JOB_THRESHOLD: 0x00000028,
-  /** External address of operand A (bits 31:0) (rw) */
+  /** Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 31:0) (rw) */
   JOB_ADDR_A_LO: 0x0000002c,
-  /** External address of operand B (bits 31:0) (rw) */
-  JOB_ADDR_B_LO: 0x00000030,
-  /** External address of the ReLU mask (read in BP, written in FP) (bits 31:0) (rw) */
-  JOB_ADDR_MASK_LO: 0x00000034,
-  /** External address of the output (bits 31:0) (rw) */
-  JOB_ADDR_OUT_LO: 0x00000038,
-  /** Bytes the last job wrote for its output (ro) */
-  JOB_OUT_BYTES: 0x0000003c,
+  /** Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 31:0) (rw) */
+  JOB_ADDR_A_SCALE_LO: 0x00000030,
+  /** Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 31:0) (rw) */
+  JOB_ADDR_B_LO: 0x00000034,
+  /** Bytes of operand B's stream (rw) */
+  JOB_B_BYTES: 0x00000038,
+  /** Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  JOB_ADDR_MASK_IN_LO: 0x0000003c,
+  /** Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 31:0) (rw) */
+  JOB_ADDR_OUT_LO: 0x00000040,
+  /** Raw output block scales: J rows of ceil(I / k) bytes (bits 31:0) (rw) */
+  JOB_ADDR_OUT_SCALE_LO: 0x00000044,
+  /** Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  JOB_ADDR_MASK_OUT_LO: 0x00000048,
+  /** Bytes available at JOB_ADDR_OUT for a compressed output (rw) */
+  JOB_OUT_MAX: 0x0000004c,
+  /** Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes) (ro) */
+  JOB_OUT_BYTES: 0x00000050,
   /** Cycles busy (bits 31:0) (ro) */
-  PERF_CYCLES_LO: 0x00000040,
+  PERF_CYCLES_LO: 0x00000054,
   /** Cycles busy (bits 63:32) (ro) */
-  PERF_CYCLES_HI: 0x00000044,
+  PERF_CYCLES_HI: 0x00000058,
   /** MACs issued to the array (bits 31:0) (ro) */
-  PERF_MACS_ISSUED_LO: 0x00000048,
+  PERF_MACS_ISSUED_LO: 0x0000005c,
   /** MACs issued to the array (bits 63:32) (ro) */
-  PERF_MACS_ISSUED_HI: 0x0000004c,
+  PERF_MACS_ISSUED_HI: 0x00000060,
   /** MACs skipped by input zero skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_IN_LO: 0x00000050,
+  PERF_MACS_SKIP_IN_LO: 0x00000064,
   /** MACs skipped by input zero skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_IN_HI: 0x00000054,
+  PERF_MACS_SKIP_IN_HI: 0x00000068,
   /** MACs skipped by output skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_OUT_LO: 0x00000058,
+  PERF_MACS_SKIP_OUT_LO: 0x0000006c,
   /** MACs skipped by output skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_OUT_HI: 0x0000005c,
+  PERF_MACS_SKIP_OUT_HI: 0x00000070,
   /** Bytes read over AXI (bits 31:0) (ro) */
-  PERF_BYTES_RD_LO: 0x00000060,
+  PERF_BYTES_RD_LO: 0x00000074,
   /** Bytes read over AXI (bits 63:32) (ro) */
-  PERF_BYTES_RD_HI: 0x00000064,
+  PERF_BYTES_RD_HI: 0x00000078,
   /** Bytes written over AXI (bits 31:0) (ro) */
-  PERF_BYTES_WR_LO: 0x00000068,
+  PERF_BYTES_WR_LO: 0x0000007c,
   /** Bytes written over AXI (bits 63:32) (ro) */
-  PERF_BYTES_WR_HI: 0x0000006c,
+  PERF_BYTES_WR_HI: 0x00000080,
 } as const;
 
 export type RegName = keyof typeof REG;
@@ -84,9 +94,14 @@ export const KIND: Readonly<Record<RegName, "const" | "ro" | "rw" | "w1p" | "w1c
   JOB_DIM_R: "rw",
   JOB_THRESHOLD: "rw",
   JOB_ADDR_A_LO: "rw",
+  JOB_ADDR_A_SCALE_LO: "rw",
   JOB_ADDR_B_LO: "rw",
-  JOB_ADDR_MASK_LO: "rw",
+  JOB_B_BYTES: "rw",
+  JOB_ADDR_MASK_IN_LO: "rw",
   JOB_ADDR_OUT_LO: "rw",
+  JOB_ADDR_OUT_SCALE_LO: "rw",
+  JOB_ADDR_MASK_OUT_LO: "rw",
+  JOB_OUT_MAX: "rw",
   JOB_OUT_BYTES: "ro",
   PERF_CYCLES_LO: "ro",
   PERF_CYCLES_HI: "ro",
@@ -116,9 +131,14 @@ export const RESET: Readonly<Record<RegName, number>> = {
   JOB_DIM_R: 0x00000000,
   JOB_THRESHOLD: 0x00000000,
   JOB_ADDR_A_LO: 0x00000000,
+  JOB_ADDR_A_SCALE_LO: 0x00000000,
   JOB_ADDR_B_LO: 0x00000000,
-  JOB_ADDR_MASK_LO: 0x00000000,
+  JOB_B_BYTES: 0x00000000,
+  JOB_ADDR_MASK_IN_LO: 0x00000000,
   JOB_ADDR_OUT_LO: 0x00000000,
+  JOB_ADDR_OUT_SCALE_LO: 0x00000000,
+  JOB_ADDR_MASK_OUT_LO: 0x00000000,
+  JOB_OUT_MAX: 0x00000000,
   JOB_OUT_BYTES: 0x00000000,
   PERF_CYCLES_LO: 0x00000000,
   PERF_CYCLES_HI: 0x00000000,
@@ -139,18 +159,23 @@ export const MASK: Readonly<Record<RegName, number>> = {
   ID: 0xffffffff,
   CONFIG: 0x03ffffff,
   CMD: 0x00000003,
-  STATUS: 0x0000001f,
+  STATUS: 0x000001ff,
   IRQ_ENABLE: 0x00000003,
   IRQ_STATUS: 0x00000003,
-  JOB_MODE: 0x0000003f,
-  JOB_DIM_I: 0xffffffff,
-  JOB_DIM_J: 0xffffffff,
-  JOB_DIM_R: 0xffffffff,
+  JOB_MODE: 0x0000000f,
+  JOB_DIM_I: 0x0000ffff,
+  JOB_DIM_J: 0x0000ffff,
+  JOB_DIM_R: 0x0000ffff,
   JOB_THRESHOLD: 0x0000ffff,
   JOB_ADDR_A_LO: 0xffffffff,
+  JOB_ADDR_A_SCALE_LO: 0xffffffff,
   JOB_ADDR_B_LO: 0xffffffff,
-  JOB_ADDR_MASK_LO: 0xffffffff,
+  JOB_B_BYTES: 0xffffffff,
+  JOB_ADDR_MASK_IN_LO: 0xffffffff,
   JOB_ADDR_OUT_LO: 0xffffffff,
+  JOB_ADDR_OUT_SCALE_LO: 0xffffffff,
+  JOB_ADDR_MASK_OUT_LO: 0xffffffff,
+  JOB_OUT_MAX: 0xffffffff,
   JOB_OUT_BYTES: 0xffffffff,
   PERF_CYCLES_LO: 0xffffffff,
   PERF_CYCLES_HI: 0xffffffff,
@@ -168,7 +193,7 @@ export const MASK: Readonly<Record<RegName, number>> = {
 
 /** Values of the registers fixed at generation. */
 export const VALUE = {
-  ID: 0x5bf80001,
+  ID: 0x5bf80002,
   CONFIG: 0x03ad828b,
 } as const;
 
@@ -211,12 +236,20 @@ export const FIELD = {
   STATUS: {
     /** a job is running */
     BUSY: { lsb: 0, width: 1 },
-    /** a NaN block was written since the last start */
+    /** the last job wrote a NaN block */
     NAN: { lsb: 1, width: 1 },
-    /** an AXI error response ended the last job */
+    /** an AXI error response was received in the last job */
     DMA_ERR: { lsb: 2, width: 1 },
-    /** the AXI response code of that error */
+    /** the AXI response code of the first such error */
     DMA_RESP: { lsb: 3, width: 2 },
+    /** the job's dimensions do not fit the buffers (nothing was done) */
+    DIM_ERR: { lsb: 5, width: 1 },
+    /** operand B has more non-zeros than the B buffer holds */
+    B_OVERFLOW: { lsb: 6, width: 1 },
+    /** operand B's stream is malformed or shorter than JOB_B_BYTES says */
+    B_FORMAT: { lsb: 7, width: 1 },
+    /** the compressed output was longer than JOB_OUT_MAX */
+    OUT_OVERFLOW: { lsb: 8, width: 1 },
   },
   IRQ_ENABLE: {
     /** job done */
@@ -231,16 +264,26 @@ export const FIELD = {
     ERROR: { lsb: 1, width: 1 },
   },
   JOB_MODE: {
-    /** 0 FP, 1 BP, 2 WG */
-    STEP: { lsb: 0, width: 2 },
-    /** apply ReLU and write the ReLU mask (FP) */
-    RELU: { lsb: 2, width: 1 },
-    /** skip outputs whose mask bit is 0 (BP) */
-    OUT_SKIP: { lsb: 3, width: 1 },
-    /** the streamed operand is in the compressed format */
-    IN_COMPRESSED: { lsb: 4, width: 1 },
-    /** write the output in the compressed format */
-    OUT_COMPRESSED: { lsb: 5, width: 1 },
+    /** apply ReLU in the output stage (FP) */
+    RELU: { lsb: 0, width: 1 },
+    /** read the output mask at JOB_ADDR_MASK_IN and skip its 0 bits (BP) */
+    OUT_SKIP: { lsb: 1, width: 1 },
+    /** write the output as a codec stream (else raw codes + scales) */
+    OUT_COMPRESSED: { lsb: 2, width: 1 },
+    /** write the output's non-zero mask (the ReLU mask in FP) */
+    WRITE_MASK: { lsb: 3, width: 1 },
+  },
+  JOB_DIM_I: {
+    /** 1..65535 */
+    I: { lsb: 0, width: 16 },
+  },
+  JOB_DIM_J: {
+    /** 1..the B row buffer, and J x ceil(I / k) blocks fit the output buffer */
+    J: { lsb: 0, width: 16 },
+  },
+  JOB_DIM_R: {
+    /** 1..the lane RAM length */
+    R: { lsb: 0, width: 16 },
   },
   JOB_THRESHOLD: {
     /** mantissa (0 disables) */

@@ -66,6 +66,12 @@ const INVALID: [string, unknown, string, string][] = [
     "grid^(levels-1) = 4096",
   ],
   ["bus width", { name: "a", dma: { dataWidth: 48 } }, "dma.dataWidth", "32, 64 or 128"],
+  [
+    "bus wider than a block's codes",
+    { name: "a", numerics: { blockSize: 8 }, array: { rows: 4, cols: 4 }, dma: { dataWidth: 128 } },
+    "dma.dataWidth",
+    "at most 8 x numerics.blockSize (64 bits)",
+  ],
   ["address width", { name: "a", dma: { addrWidth: 16 } }, "dma.addrWidth", "from 32 to 64"],
   [
     "burst over 4 KB",

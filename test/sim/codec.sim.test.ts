@@ -239,11 +239,11 @@ describe("codec edge configurations", () => {
       random: { verilator: 4, icarus: 1 },
       rateBlocks: { verilator: 64, icarus: 32 },
     },
-    // one block per frame, 128-bit bus
+    // one block per frame, one block's codes per 64-bit bus word
     {
       desc: variant("tiny", "e_hbm_f8", "hbm", {
         codec: { frameElems: 8 },
-        dma: { dataWidth: 128 },
+        dma: { dataWidth: 64 },
       }),
       random: few,
       rateBlocks: rate,

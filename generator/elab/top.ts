@@ -1,0 +1,261 @@
+/**
+ * Elaboration of the processor's top level and its sequencer (docs/top.md). Every limit a job
+ * must respect, and every width of the sequencer, is computed here once; the host runtime
+ * (testbench/host/) and the templates (templates/top.v.hbs, templates/sequencer.v.hbs) use
+ * these values and nothing else.
+ */
+import type { ResolvedDescription } from "../dsl/description.ts";
+import type { CoreParams } from "./core.ts";
+import type { ModuleInstance } from "./elaborate.ts";
+import type { RegfileReg } from "./regfile.ts";
+
+const log2 = (x: number): number => Math.round(Math.log2(x));
+const clog2 = (x: number): number => (x <= 1 ? 0 : Math.ceil(Math.log2(x)));
+
+/** Limits of one job and the sequencer's derived widths. */
+export interface TopParams {
+  /** Lanes: rows of A per tile. */
+  T: number;
+  /** Block size. */
+  k: number;
+  /** Bus bytes. */
+  wb: number;
+  /** Longest reduction R. */
+  rMax: number;
+  /** Most rows of B (J). */
+  jMax: number;
+  /** B entries the B buffer holds (non-zeros, plus one per empty or NaN row). */
+  eDepth: number;
+  /** Output blocks the output buffer holds: J x ceil(I / k) must not exceed it. */
+  obufBlocks: number;
+  /** log2(obufBlocks): output-buffer address width. */
+  obufW: number;
+  /** Output-buffer word: {nz mask (k), scale (8), codes (8k)}. */
+  obufWordW: number;
+  /** Largest I (16-bit register field). */
+  iMax: number;
+  /** Bus words per block of codes (k / wb) and its log2. */
+  wordsPerBlock: number;
+  lwpb: number;
+  /** Mask bytes per block (k / 8). */
+  maskBytesPerBlock: number;
+  /** Input skipping, output skipping and the threshold are generated. */
+  inputSkipping: boolean;
+  outputSkipping: boolean;
+  threshold: boolean;
+}
+
+export function topParams(d: ResolvedDescription, core: CoreParams): TopParams {
+  const k = d.numerics.blockSize;
+  const wb = d.dma.dataWidth / 8;
+  const obufBlocks = d.buffers.outputBytes / k;
+  return {
+    T: core.T,
+    k,
+    wb,
+    rMax: core.rMax,
+    jMax: core.jMax,
+    eDepth: core.eDepth,
+    obufBlocks,
+    obufW: log2(obufBlocks),
+    obufWordW: 9 * k + 8,
+    iMax: 65535,
+    wordsPerBlock: k / wb,
+    lwpb: clog2(k / wb),
+    maskBytesPerBlock: k / 8,
+    inputSkipping: d.features.inputSkipping,
+    outputSkipping: d.features.outputSkipping,
+    threshold: d.features.threshold,
+  };
+}
+
+/** Why a job does not fit (the sequencer's DIM_ERR), or undefined. */
+export function jobFits(p: TopParams, I: number, J: number, R: number): string | undefined {
+  if (!Number.isInteger(I) || I < 1 || I > p.iMax) return `I = ${I}: allowed 1..${p.iMax}`;
+  if (!Number.isInteger(J) || J < 1 || J > p.jMax) return `J = ${J}: allowed 1..${p.jMax}`;
+  if (!Number.isInteger(R) || R < 1 || R > p.rMax) return `R = ${R}: allowed 1..${p.rMax}`;
+  const blocks = J * Math.ceil(I / p.k);
+  if (blocks > p.obufBlocks)
+    return `J x ceil(I / k) = ${blocks} output blocks: the output buffer holds ${p.obufBlocks}`;
+  return undefined;
+}
+
+/** One port connection of the register file inside the top level. */
+export interface RegConn {
+  port: string;
+  expr: string;
+}
+
+/**
+ * How every register of the map meets the sequencer: the register file's port connections and
+ * the wires the top level declares for the host-written values. Registers the sequencer does not
+ * use (the description's extra registers) are collected in `spare` (read back by the host only).
+ */
+export function regConnections(
+  regs: readonly RegfileReg[],
+  aw: number,
+): { conns: RegConn[]; wires: string[]; spare: string[]; addr: Record<string, string> } {
+  const conns: RegConn[] = [];
+  const wires: string[] = [];
+  const spare: string[] = [];
+  const perf: Record<string, string> = {
+    PERF_CYCLES: "perf_cycles",
+    PERF_MACS_ISSUED: "perf_issued",
+    PERF_MACS_SKIP_IN: "perf_skip_in",
+    PERF_MACS_SKIP_OUT: "perf_skip_out",
+    PERF_BYTES_RD: "perf_rd",
+    PERF_BYTES_WR: "perf_wr",
+  };
+  const ro: Record<string, string> = { STATUS: "seq_status", JOB_OUT_BYTES: "seq_out_bytes" };
+  for (const r of regs) {
+    if (r.isConst) continue;
+    const w = `${r.port}_w`;
+    if (r.isRo) {
+      const m = /^(.*)_(LO|HI)$/.exec(r.name);
+      const p = m === null ? undefined : perf[m[1] ?? ""];
+      const expr =
+        p !== undefined ? `${p}[${m?.[2] === "HI" ? "63:32" : "31:0"}]` : (ro[r.name] ?? "32'd0");
+      conns.push({ port: `${r.port}_i`, expr });
+    } else if (r.isW1c) {
+      const set = r.name === "IRQ_STATUS" ? "{30'd0, seq_irq_set}" : "32'd0";
+      conns.push({ port: `${r.port}_set_i`, expr: set });
+      conns.push({ port: `${r.port}_o`, expr: w });
+      wires.push(w);
+      if (r.name !== "IRQ_STATUS") spare.push(w);
+    } else {
+      conns.push({ port: `${r.port}_o`, expr: w });
+      wires.push(w);
+    }
+  }
+  const used = new Set([
+    "CMD",
+    "IRQ_ENABLE",
+    "IRQ_STATUS",
+    "JOB_MODE",
+    "JOB_DIM_I",
+    "JOB_DIM_J",
+    "JOB_DIM_R",
+    "JOB_THRESHOLD",
+    "JOB_B_BYTES",
+    "JOB_OUT_MAX",
+  ]);
+  const addr: Record<string, string> = {};
+  for (const base of [
+    "JOB_ADDR_A",
+    "JOB_ADDR_A_SCALE",
+    "JOB_ADDR_B",
+    "JOB_ADDR_MASK_IN",
+    "JOB_ADDR_OUT",
+    "JOB_ADDR_OUT_SCALE",
+    "JOB_ADDR_MASK_OUT",
+  ]) {
+    const lo = `reg_${base.toLowerCase()}_lo_w`;
+    const hi = `reg_${base.toLowerCase()}_hi_w`;
+    addr[base] = aw > 32 ? `{${hi}[${aw - 33}:0], ${lo}}` : lo;
+    used.add(`${base}_LO`);
+    used.add(`${base}_HI`);
+  }
+  for (const r of regs)
+    if (r.isRw && !used.has(r.name)) spare.push(`${r.port}_w`);
+    else if (r.isRw && r.name.endsWith("_HI") && aw > 32 && aw - 32 < 32)
+      spare.push(`${r.port}_w[31:${aw - 32}]`);
+  return { conns, wires, spare, addr };
+}
+
+/** Module instances of the top level: the sequencer and the top itself. */
+export function topModules(
+  d: ResolvedDescription,
+  core: CoreParams,
+  regs: readonly RegfileReg[],
+): ModuleInstance[] {
+  const p = topParams(d, core);
+  const n = d.name;
+  const aw = d.dma.addrWidth;
+  const lwb = log2(p.wb);
+  const mb = p.maskBytesPerBlock;
+  const maskSplit = mb >= p.wb;
+  const rc = regConnections(regs, aw);
+  const shared = {
+    AW: aw,
+    DW: d.dma.dataWidth,
+    WB: p.wb,
+    LWB: lwb,
+    K: p.k,
+    LK: log2(p.k),
+    KB: 8 * p.k,
+    T: p.T,
+    LT: log2(p.T),
+    LTW: core.laneW,
+    AWW: core.aWordW,
+    BLKW: core.blkW,
+    EW: core.eW,
+    CEW: core.cntEW,
+    RW: core.rW,
+    JW: core.jW,
+    OBW: core.obW,
+    ENTW: core.entryW,
+    RPW: core.rpW,
+  };
+  const seq = `${n}_sequencer`;
+  return [
+    {
+      role: "sequencer",
+      module: seq,
+      template: "sequencer.v.hbs",
+      file: `${seq}.v`,
+      doc: `Sequencer: one layer job (B through the decoder, tiles of ${p.T} rows of A, output buffer of ${p.obufBlocks} blocks, output through the encoder or raw)`,
+      params: {
+        ...shared,
+        ...p,
+        NOB: core.nOutBlk,
+        OBUFD: p.obufBlocks,
+        OBUFW: p.obufW,
+        OWW: p.obufWordW,
+        WPB: p.wordsPerBlock,
+        MB: mb,
+        EDEPTH: p.eDepth,
+        JMAX: p.jMax,
+        RMAX: p.rMax,
+        maskSplit,
+        MWPB: maskSplit ? `16'd${mb / p.wb}` : "16'd1",
+        PMB: maskSplit ? `${lwb + 1}'d0` : `${lwb + 1}'d${mb}`,
+        PPAY: maskSplit ? "{DW{1'b0}}" : `{ {(DW-K){1'b0}}, h_nz}`,
+        sdpRam: `${n}_sdp_ram`,
+        // bit index of word wi of a block's codes: wi x DW, as wide as the codes' index
+        WIDX:
+          log2(p.k) > lwb
+            ? `{wi_q[${log2(p.k) - lwb - 1}:0], {${lwb + 3}{1'b0}}}`
+            : `${log2(p.k) + 3}'d0`,
+      },
+    },
+    {
+      role: "top",
+      module: `${n}_top`,
+      template: "top.v.hbs",
+      file: `${n}_top.v`,
+      doc: `Processor top level: ${p.T} MAC lanes, BFP8 blocks of ${p.k}, ${d.codec.format} codec, ${d.dma.dataWidth}-bit AXI4 master, AXI4-Lite registers`,
+      params: {
+        ...shared,
+        name: n,
+        RA: d.regfile.addrWidth,
+        wires: rc.wires,
+        conns: rc.conns,
+        spare: rc.spare,
+        addrA: rc.addr.JOB_ADDR_A,
+        addrAS: rc.addr.JOB_ADDR_A_SCALE,
+        addrB: rc.addr.JOB_ADDR_B,
+        addrMI: rc.addr.JOB_ADDR_MASK_IN,
+        addrOut: rc.addr.JOB_ADDR_OUT,
+        addrOS: rc.addr.JOB_ADDR_OUT_SCALE,
+        addrMO: rc.addr.JOB_ADDR_MASK_OUT,
+        regfileModule: `${n}_regfile`,
+        dmaRdModule: `${n}_axi_dma_rd`,
+        dmaWrModule: `${n}_axi_dma_wr`,
+        decModule: `${n}_codec_dec`,
+        encModule: `${n}_codec_enc`,
+        coreModule: `${n}_compute_core`,
+        seqModule: seq,
+      },
+    },
+  ];
+}
