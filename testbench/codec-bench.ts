@@ -359,9 +359,9 @@ function writeHex(path: string, lines: readonly string[], bits: number): void {
  * megabytes). Passed through the environment, which Verilator's make inherits; the shared
  * harness (testbench/sim.ts) has no option for it.
  */
-const VERILATOR_MAKEFLAGS = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0";
+export const VERILATOR_MAKEFLAGS = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0";
 
-function withMakeFlags<T>(flags: string | undefined, f: () => T): T {
+export function withMakeFlags<T>(flags: string | undefined, f: () => T): T {
   if (flags === undefined) return f();
   const saved = process.env["MAKEFLAGS"];
   process.env["MAKEFLAGS"] = flags;

@@ -593,7 +593,8 @@ const statLine = (
     128,
   );
 
-const errLine = (e: ErrRegion): string =>
+/** A line of the memory model's error-region file (ERR_FILE). */
+export const errLine = (e: ErrRegion): string =>
   hex(
     (BigInt((e.read ? 1 : 0) | (e.write ? 2 : 0)) << 132n) |
       (BigInt(e.resp) << 128n) |

@@ -18,11 +18,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import type { ProcessorDescription, ResolvedDescription } from "../../generator/dsl/description.ts";
-import { PRESETS, PRESET_NAMES } from "../../generator/dsl/presets.ts";
-import { validateDescription } from "../../generator/dsl/validate.ts";
+import type { ResolvedDescription } from "../../generator/dsl/description.ts";
+import { PRESET_NAMES } from "../../generator/dsl/presets.ts";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
-import { type CodecFormat, CODEC_FORMATS, encode } from "../../generator/model/codecs.ts";
+import { CODEC_FORMATS, encode } from "../../generator/model/codecs.ts";
 import { Rng } from "../../generator/model/rng.ts";
 import {
   type CodecBenchResult,
@@ -38,24 +37,9 @@ import {
   runCodecBench,
 } from "../../testbench/codec-bench.ts";
 import { SIMULATORS, type Simulator } from "../../testbench/sim.ts";
+import { variant } from "../fixtures/variant.ts";
 
 const WORK = join(REPO_ROOT, "build", "test-sim", "codec");
-
-type Overrides = { [K in keyof ProcessorDescription]?: Partial<ProcessorDescription[K]> };
-
-/** A preset with another name, another codec format and some fields changed. */
-function variant(preset: string, name: string, format: CodecFormat, o: Overrides = {}) {
-  const base = PRESETS[preset];
-  if (base === undefined) throw new Error(`no preset ${preset}`);
-  const d: Record<string, unknown> = { ...base, name };
-  const sections = new Set([...Object.keys(o), "codec"]);
-  for (const key of sections) {
-    const b = (base as unknown as Record<string, object | undefined>)[key] ?? {};
-    const x = (o as Record<string, object | undefined>)[key] ?? {};
-    d[key] = { ...b, ...(key === "codec" ? { format } : {}), ...x };
-  }
-  return validateDescription(d);
-}
 
 interface UnitSpec {
   desc: ResolvedDescription;
