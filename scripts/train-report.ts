@@ -30,7 +30,10 @@ import { type Series, lineChart } from "../training/svg.ts";
 const ROOT = REPO_ROOT;
 
 /** Sparsity-scaling settings: target sparsity of activations / error gradients. */
-const SPARSE: Record<ModelName, readonly [number, number][]> = {
+/** The models on the results page (mlp14 is the processor-sized MLP of the hardware runs). */
+type PageModel = Exclude<ModelName, "mlp14">;
+
+const SPARSE: Record<PageModel, readonly [number, number][]> = {
   cnn: [
     [0.8, 0.9],
     [0.85, 0.95],
@@ -237,14 +240,14 @@ function goalStatement(cnn: readonly RunResult[]): string {
   return out.join("\n");
 }
 
-function charts(byModel: Record<ModelName, RunResult[]>, imgDir: string): string[] {
+function charts(byModel: Record<PageModel, RunResult[]>, imgDir: string): string[] {
   const files: string[] = [];
   const write = (name: string, svg: string): void => {
     writeFileSync(join(imgDir, name), svg);
     files.push(name);
   };
   const models = (["cnn", "mlp"] as const).filter((m) => byModel[m].length > 0);
-  const bfpRuns = (m: ModelName): RunResult[] =>
+  const bfpRuns = (m: PageModel): RunResult[] =>
     byModel[m]
       .filter((r) => r.config.mode !== "fp32" && primary(r))
       .sort((a, b) => overall(a) - overall(b));
@@ -321,7 +324,7 @@ function charts(byModel: Record<ModelName, RunResult[]>, imgDir: string): string
   return files;
 }
 
-function page(byModel: Record<ModelName, RunResult[]>, figs: string[]): string {
+function page(byModel: Record<PageModel, RunResult[]>, figs: string[]): string {
   const all = [...byModel.cnn, ...byModel.mlp];
   const any = all[0];
   const cfg = any?.config ?? { ...DEFAULT_CONFIG };
@@ -518,7 +521,7 @@ async function main(argv: string[]): Promise<void> {
       `${missing.length} run(s) have no saved result:\n${missing.map((c) => `  ${runCommand(c)} --json ${relative(process.cwd(), join(a.dir, `${runName(c)}.json`))}`).join("\n")}`,
       { hint: "run them, or drop --no-run", field: "--dir" },
     );
-  const byModel: Record<ModelName, RunResult[]> = {
+  const byModel: Record<PageModel, RunResult[]> = {
     cnn: results.filter((r) => r.config.model === "cnn"),
     mlp: results.filter((r) => r.config.model === "mlp"),
   };

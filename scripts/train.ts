@@ -29,7 +29,11 @@ async function main(argv: string[]): Promise<void> {
     .usage(
       "$0 [options]\n\nTrain on MNIST (the digits shipped in the mnist package) with every layer GEMM in the golden model's BFP8 numerics (modes bfp8, sparse) or in FP32.",
     )
-    .option("model", { choices: ["mlp", "cnn"] as const, default: "cnn" as const })
+    .option("model", {
+      choices: ["mlp", "cnn", "mlp14"] as const,
+      default: "cnn" as const,
+      describe: "mlp14: the MLP on 14 x 14 pooled digits, sized for the processor (hardware runs)",
+    })
     .option("mode", {
       choices: ["fp32", "bfp8", "sparse"] as const,
       default: "bfp8" as const,

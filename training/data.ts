@@ -18,10 +18,42 @@ export const CLASSES = 10;
 export const SPLIT_SEED = 20240613;
 
 export interface Dataset {
-  /** n x 784 pixels, row-major. */
+  /** n x side^2 pixels, row-major (784 for the package's 28 x 28 digits). */
   images: Float32Array;
   labels: Uint8Array;
   n: number;
+  /** Image side: 28, or smaller after `poolDataset`. */
+  side: number;
+}
+
+/** Pixels of one image of a dataset. */
+export function pixelsOf(d: Dataset): number {
+  return d.side * d.side;
+}
+
+/**
+ * Average-pool every image f x f (28 x 28 -> 14 x 14 for f = 2): smaller inputs for networks
+ * whose first layer must fit the processor's reduction length.
+ */
+export function poolDataset(d: Dataset, f: number): Dataset {
+  if (!Number.isInteger(f) || f < 1 || d.side % f !== 0)
+    throw new GenError("E_MODEL_ARG", `cannot pool ${d.side} x ${d.side} images by ${f}`, {
+      hint: `the pooling factor must divide ${d.side}`,
+    });
+  if (f === 1) return d;
+  const side = d.side / f;
+  const px = side * side;
+  const images = new Float32Array(d.n * px);
+  for (let s = 0; s < d.n; s++)
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) {
+        let sum = 0;
+        for (let dy = 0; dy < f; dy++)
+          for (let dx = 0; dx < f; dx++)
+            sum += d.images[s * d.side * d.side + (y * f + dy) * d.side + x * f + dx] ?? 0;
+        images[s * px + y * side + x] = sum / (f * f);
+      }
+  return { images, labels: d.labels, n: d.n, side };
 }
 
 interface MnistDigit {
@@ -60,7 +92,7 @@ export function loadAllDigits(): Dataset {
       at++;
     }
   }
-  cache = { images, labels, n };
+  cache = { images, labels, n, side: IMAGE_SIDE };
   return cache;
 }
 
@@ -77,13 +109,14 @@ export function permutation(n: number, rng: Rng): Int32Array {
 }
 
 function subset(all: Dataset, idx: Int32Array): Dataset {
-  const images = new Float32Array(idx.length * IMAGE_PIXELS);
+  const px = pixelsOf(all);
+  const images = new Float32Array(idx.length * px);
   const labels = new Uint8Array(idx.length);
   idx.forEach((src, i) => {
-    images.set(all.images.subarray(src * IMAGE_PIXELS, (src + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS);
+    images.set(all.images.subarray(src * px, (src + 1) * px), i * px);
     labels[i] = all.labels[src]!;
   });
-  return { images, labels, n: idx.length };
+  return { images, labels, n: idx.length, side: all.side };
 }
 
 /** Indices (into loadAllDigits()) of a deterministic disjoint train/test split. */
@@ -136,6 +169,7 @@ export function standardize(
     images: Float32Array.from(d.images, (v) => (v - mean) / std),
     labels: d.labels,
     n: d.n,
+    side: d.side,
   });
   return { train: f(train), test: f(test), mean, std };
 }

@@ -40,13 +40,19 @@ export type LayerSpec =
   | { kind: "conv"; name: string; out: number; kernel: number; stride: number; pad: number }
   | { kind: "fc"; name: string; out: number };
 
-export type ModelName = "mlp" | "cnn";
+export type ModelName = "mlp" | "cnn" | "mlp14";
 
 export const MODELS: Readonly<Record<ModelName, readonly LayerSpec[]>> = {
   mlp: [
     { kind: "fc", name: "fc1", out: 128 },
     { kind: "fc", name: "fc2", out: 64 },
     { kind: "fc", name: "fc3", out: CLASSES },
+  ],
+  // 14 x 14 (2 x 2 average-pooled) digits: every reduction (196, 64 inputs; the batch in WG)
+  // fits the default preset's lane RAMs, so the whole step runs on the processor
+  mlp14: [
+    { kind: "fc", name: "fc1", out: 64 },
+    { kind: "fc", name: "fc2", out: CLASSES },
   ],
   cnn: [
     { kind: "conv", name: "conv1", out: 32, kernel: 5, stride: 2, pad: 2 },
@@ -124,6 +130,9 @@ function convPhases(inS: Shape, outS: Shape, ks: number, s: number, p: number): 
 }
 
 export const MNIST_SHAPE: Shape = { h: IMAGE_SIDE, w: IMAGE_SIDE, c: 1 };
+
+/** Average-pooling factor of each model's input digits (1: the full 28 x 28). */
+export const MODEL_POOL: Readonly<Record<ModelName, number>> = { mlp: 1, cnn: 1, mlp14: 2 };
 
 /** Build a network with He-normal initial weights from a seed. */
 export function buildNetwork(

@@ -15,9 +15,10 @@ import { thresholdValue } from "../generator/model/sparsity.ts";
 import { type GemmBackend, checkedBackend, fastBackend, modelBackend } from "./backend.ts";
 import {
   type Dataset,
-  IMAGE_PIXELS,
   mnistSplit,
   permutation,
+  pixelsOf,
+  poolDataset,
   SPLIT_SEED,
   standardize,
 } from "./data.ts";
@@ -34,6 +35,7 @@ import {
   type Layer,
   type ModelName,
   MODELS,
+  MODEL_POOL,
   Net,
   type Shape,
   buildNetwork,
@@ -237,10 +239,11 @@ export interface RunHooks {
 }
 
 function batchImages(data: Dataset, idx: Int32Array): { images: Float32Array; labels: Uint8Array } {
-  const images = new Float32Array(idx.length * IMAGE_PIXELS);
+  const px = pixelsOf(data);
+  const images = new Float32Array(idx.length * px);
   const labels = new Uint8Array(idx.length);
   idx.forEach((s, i) => {
-    images.set(data.images.subarray(s * IMAGE_PIXELS, (s + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS);
+    images.set(data.images.subarray(s * px, (s + 1) * px), i * px);
     labels[i] = data.labels[s]!;
   });
   return { images, labels };
@@ -266,9 +269,15 @@ export function evaluate<T extends Stored>(
 
 export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult {
   checkConfig(config);
-  const split = mnistSplit(config.train, config.test, config.splitSeed);
+  const full = mnistSplit(config.train, config.test, config.splitSeed);
+  const pool = MODEL_POOL[config.model];
+  const split = { train: poolDataset(full.train, pool), test: poolDataset(full.test, pool) };
   const { train, test } = config.pixels === "raw" ? split : standardize(split.train, split.test);
-  const layers = buildNetwork(MODELS[config.model], config.seed);
+  const layers = buildNetwork(MODELS[config.model], config.seed, {
+    h: train.side,
+    w: train.side,
+    c: 1,
+  });
   if (config.mode === "fp32")
     return trainWith(fp32Engine("f32"), layers, config, train, test, hooks);
   const eng = bfp8Engine(NUMERICS, backendByName(config.backend));
