@@ -188,7 +188,7 @@ export function coreModules(
       template: "compute_core.v.hbs",
       file: `${p}_compute_core.v`,
       doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
-      params: { ...core, ...names },
+      params: { ...core, ...names, inputSkipping: d.features.inputSkipping },
     },
   ];
 }

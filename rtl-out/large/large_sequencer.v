@@ -23,6 +23,8 @@ module large_sequencer (
   input  wire                   rst_ni,
   // ---------------------------------------------------------------- registers
   input  wire                   start_i,        // CMD.START pulse
+  input  wire                   abort_i,        // CMD.SOFT_RESET pulse: abort the job
+  output wire                   blk_rst_o,      // reset pulse for the codec and the core (abort)
   input  wire [3:0]             mode_i,         // JOB_MODE {WRITE_MASK, OUT_COMPRESSED, OUT_SKIP, RELU}
   input  wire [31:0]            dim_i_i,        // JOB_DIM_I
   input  wire [31:0]            dim_j_i,        // JOB_DIM_J
@@ -57,6 +59,7 @@ module large_sequencer (
   output wire                   rd_ready_o,
   input  wire [128-1:0]        rd_data_i,
   input  wire [16-1:0]        rd_keep_i,
+  input  wire                   rd_busy_i,
   input  wire                   rd_done_i,
   input  wire                   rd_err_i,
   input  wire [1:0]             rd_resp_i,
@@ -73,6 +76,7 @@ module large_sequencer (
   output wire [128-1:0]        wr_data_o,
   output wire [16-1:0]        wr_keep_o,
   output wire                   wr_last_o,
+  input  wire                   wr_busy_i,
   input  wire                   wr_done_i,
   input  wire                   wr_err_i,
   input  wire [1:0]             wr_resp_i,
@@ -170,7 +174,7 @@ module large_sequencer (
   // ---------------------------------------------------------------- job registers
   localparam [3:0] S_IDLE = 4'd0, S_CHK = 4'd1, S_BREAD = 4'd2, S_TILE = 4'd3, S_AREAD = 4'd4,
                    S_SREAD = 4'd5, S_MREAD = 4'd6, S_CORE = 4'd7, S_WOUT = 4'd8, S_WSCL = 4'd9,
-                   S_WMSK = 4'd10, S_FIN = 4'd11;
+                   S_WMSK = 4'd10, S_FIN = 4'd11, S_ABORT = 4'd12;
   reg  [3:0]      state_q;
   reg  [2:0]      sub_q;          // step inside S_CHK / S_FIN
   reg  [15:0]     I_q, J_q, R_q;
@@ -186,6 +190,14 @@ module large_sequencer (
   reg             busy_q;
   reg  [1:0]      irq_q;
   reg             dec_cv_q;       // the decoder's command is offered
+  // Abort (CMD.SOFT_RESET): the codec and the core are reset, and the DMA engines, which are not,
+  // finish what they hold: read words are dropped, an open write stream is ended with one word.
+  reg             blk_rst_q;
+  reg  [1:0]      abort_n_q;      // cycles before the engines' busy flags are trusted
+  reg             wr_open_q;      // a write command was accepted and its stream has not ended
+  wire            aborting = (state_q == S_ABORT);
+  wire            abort_w  = aborting & wr_open_q;
+  assign blk_rst_o = blk_rst_q;
 
   assign status_o  = { 23'd0, err_oov_q, err_bfmt_q, err_bov_q, err_dim_q, resp_q, err_dma_q, nan_q, busy_q };
   assign irq_set_o = irq_q;
@@ -451,7 +463,7 @@ module large_sequencer (
   // ---------------------------------------------------------------- read stream routing
   assign dec_bus_valid_o = (state_q == S_BREAD) & rd_valid_i & ~bdrain_q;
   assign rd_ready_o = (state_q == S_BREAD) ? (bdrain_q | dec_bus_ready_i) :
-                      (state_q == S_AREAD) ? 1'b1 :
+                      (state_q == S_AREAD) | aborting ? 1'b1 :
                       byte_take;
 
   // ---------------------------------------------------------------- core job and output buffer
@@ -499,6 +511,8 @@ module large_sequencer (
       f1_q <= {OWW{1'b0}};
       f0_last_q <= 1'b0;
       f1_last_q <= 1'b0;
+      fc_q <= 2'd0;
+    end else if (aborting) begin
       fc_q <= 2'd0;
     end else begin
       // pop shifts f1 into f0; a returning read lands in the first free slot
@@ -555,10 +569,11 @@ module large_sequencer (
   assign enc_blk_q_o     = h_q;
   assign enc_blk_last_o  = f0_last_q;
   assign enc_bus_ready_o = use_enc & wr_ready_i;
-  assign wr_valid_o = use_enc ? enc_bus_valid_i : use_words ? h_v : (use_pack & ow_v_q);
-  assign wr_data_o  = use_enc ? enc_bus_data_i : use_words ? wword : ow_d_q;
-  assign wr_keep_o  = use_enc ? {WB{1'b1}} : use_words ? {WB{1'b1}} : ow_k_q;
-  assign wr_last_o  = use_enc ? enc_bus_last_i : use_words ? (f0_last_q & w_lastw) : ow_l_q;
+  assign wr_valid_o = abort_w | (use_enc ? enc_bus_valid_i : use_words ? h_v : (use_pack & ow_v_q));
+  assign wr_data_o  = abort_w ? {DW{1'b0}} : use_enc ? enc_bus_data_i : use_words ? wword : ow_d_q;
+  assign wr_keep_o  = abort_w ? { {(WB-1){1'b0}}, 1'b1 } : use_enc ? {WB{1'b1}} :
+                      use_words ? {WB{1'b1}} : ow_k_q;
+  assign wr_last_o  = abort_w | (use_enc ? enc_bus_last_i : use_words ? (f0_last_q & w_lastw) : ow_l_q);
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -634,9 +649,23 @@ module large_sequencer (
       core_sv_q <= 1'b0; obase_q <= {(OBA+1){1'b0}}; oblk_q <= 16'd0;
       ra_q <= {(OBA+1){1'b0}}; rinf_q <= 1'b0; rinf_last_q <= 1'b0;
       enc_last_seen_q <= 1'b0;
+      blk_rst_q <= 1'b0; abort_n_q <= 2'd0; wr_open_q <= 1'b0;
+    end else if (abort_i) begin
+      // abort whatever runs: drop the commands not yet taken, reset the codec and the core
+      state_q <= S_ABORT;
+      busy_q  <= 1'b1;
+      blk_rst_q <= 1'b1;
+      abort_n_q <= 2'd3;
+      rd_cv_q <= 1'b0; wr_cv_q <= 1'b0; dec_cv_q <= 1'b0; core_sv_q <= 1'b0;
+      ld_active_q <= 1'b0; bdrain_q <= 1'b0;
+      hb_q <= {(LWB+1){1'b0}};
+      if (wr_cv_q && wr_cmd_ready_i) wr_open_q <= 1'b1;
     end else begin
       irq_q     <= 2'd0;
       dec_clr_q <= 1'b0;
+      blk_rst_q <= 1'b0;
+      if (wr_cv_q && wr_cmd_ready_i) wr_open_q <= 1'b1;
+      if (wr_valid_o && wr_ready_i && wr_last_o) wr_open_q <= 1'b0;
       if (busy_q) perf_cycles_o <= perf_cycles_o + 64'd1;
       if (rd_cv_q && rd_cmd_ready_i) rd_cv_q <= 1'b0;
       if (wr_cv_q && wr_cmd_ready_i) wr_cv_q <= 1'b0;
@@ -867,6 +896,13 @@ module large_sequencer (
         S_WMSK: if (wr_done_i) begin
           sub_q <= 3'd0;
           state_q <= S_FIN;
+        end
+        S_ABORT: begin
+          if (abort_n_q != 2'd0) abort_n_q <= abort_n_q - 2'd1;
+          else if (!rd_busy_i && !wr_busy_i && !wr_open_q) begin
+            busy_q  <= 1'b0;
+            state_q <= S_IDLE;
+          end
         end
         default: if (!mul_busy) begin  // S_FIN
           // 0: I x J; 1: (I x J) x R; 2: (dense), outputs skipped x R; 3: counters; 5: done

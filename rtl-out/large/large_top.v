@@ -149,20 +149,23 @@ module large_top (
     .irq_o(irq_o)
   );
 
-  // Soft reset: CMD.SOFT_RESET resets the sequencer, the DMA, the codec and the core for one
-  // cycle (from a flop, so the reset is glitch free).
-  reg soft_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) soft_q <= 1'b0;
-    else soft_q <= reg_cmd_w[1];
-  end
-  wire srst_n = rst_ni & ~soft_q;
+  // Soft reset: CMD.SOFT_RESET makes the sequencer abort the job. It resets the codec and the
+  // core with a one-cycle pulse from a flop (glitch free) and lets the DMA engines, which are not
+  // reset, finish their bursts so that the AXI port stays consistent; STATUS.BUSY falls when
+  // they are idle. A malformed B stream resets the decoder the same way.
+  wire blk_rst;
   wire dec_clear;
-  reg  dec_clr_q;
+  reg  blk_rst_q, dec_clr_q;
   always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) dec_clr_q <= 1'b0;
-    else dec_clr_q <= dec_clear;
+    if (!rst_ni) begin
+      blk_rst_q <= 1'b0;
+      dec_clr_q <= 1'b0;
+    end else begin
+      blk_rst_q <= blk_rst;
+      dec_clr_q <= dec_clear;
+    end
   end
+  wire srst_n    = rst_ni & ~blk_rst_q;
   wire dec_rst_n = srst_n & ~dec_clr_q;
 
   // Register bits no block uses: the spare bits of the address-high registers, the unused bits
@@ -183,7 +186,7 @@ module large_top (
   wire [1:0]      rd_resp;
   wire [47:0]     rd_bytes;
   large_axi_dma_rd u_dma_rd (
-    .clk_i(clk_i), .rst_ni(srst_n),
+    .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(rd_cmd_valid), .cmd_ready_o(rd_cmd_ready), .cmd_addr_i(rd_cmd_addr),
     .cmd_row_bytes_i(rd_cmd_row_bytes), .cmd_rows_i(rd_cmd_rows), .cmd_stride_i(rd_cmd_stride),
     .out_valid_o(rd_valid), .out_ready_i(rd_ready), .out_data_o(rd_data), .out_keep_o(rd_keep),
@@ -206,7 +209,7 @@ module large_top (
   wire [1:0]      wr_resp;
   wire [47:0]     wr_bytes;
   large_axi_dma_wr u_dma_wr (
-    .clk_i(clk_i), .rst_ni(srst_n),
+    .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(wr_cmd_valid), .cmd_ready_o(wr_cmd_ready), .cmd_addr_i(wr_cmd_addr),
     .cmd_row_bytes_i(wr_cmd_row_bytes), .cmd_rows_i(wr_cmd_rows), .cmd_stride_i(wr_cmd_stride),
     .in_valid_i(wr_valid), .in_ready_o(wr_ready), .in_data_i(wr_data), .in_keep_i(wr_keep),
@@ -290,19 +293,20 @@ module large_top (
     .cnt_cycles_o(core_cnt_cycles), .cnt_macs_o(core_cnt_macs),
     .cnt_out_skip_o(core_cnt_out_skip), .cnt_rows_skip_o(core_cnt_rows_skip));
 
-  // Status outputs the sequencer does not need: the engines' busy flags and last-word marks
-  // (it follows done pulses and its own counts), the decoder's last-block mark (it counts rows),
+  // Status outputs the sequencer does not need: the engines' last-word marks (it follows done
+  // pulses and its own counts), the decoder's last-block mark (it counts rows),
   // the encoder's NaN count (NaN blocks are seen at the output buffer), the core's row index
   // (rows come in order) and its cycle and skipped-row counters (the sequencer counts cycles).
   /* verilator lint_off UNUSEDSIGNAL */
-  wire unused_status = ^{ 1'b0, rd_busy, rd_last, wr_busy, dec_blk_last, enc_nan_blocks,
+  wire unused_status = ^{ 1'b0, rd_last, dec_blk_last, enc_nan_blocks,
                          core_busy, core_out_row, core_cnt_cycles, core_cnt_rows_skip };
   /* verilator lint_on UNUSEDSIGNAL */
 
   // ---------------------------------------------------------------- sequencer
   large_sequencer u_seq (
-    .clk_i(clk_i), .rst_ni(srst_n),
-    .start_i(reg_cmd_w[0]), .mode_i(reg_job_mode_w[3:0]),
+    .clk_i(clk_i), .rst_ni(rst_ni),
+    .start_i(reg_cmd_w[0]), .abort_i(reg_cmd_w[1]), .blk_rst_o(blk_rst),
+    .mode_i(reg_job_mode_w[3:0]),
     .dim_i_i(reg_job_dim_i_w), .dim_j_i(reg_job_dim_j_w), .dim_r_i(reg_job_dim_r_w),
     .thr_i(reg_job_threshold_w[15:0]),
     .addr_a_i({reg_job_addr_a_hi_w[7:0], reg_job_addr_a_lo_w}), .addr_as_i({reg_job_addr_a_scale_hi_w[7:0], reg_job_addr_a_scale_lo_w}), .addr_b_i({reg_job_addr_b_hi_w[7:0], reg_job_addr_b_lo_w}),
@@ -314,12 +318,14 @@ module large_top (
     .rd_cmd_valid_o(rd_cmd_valid), .rd_cmd_ready_i(rd_cmd_ready), .rd_cmd_addr_o(rd_cmd_addr),
     .rd_cmd_row_bytes_o(rd_cmd_row_bytes), .rd_cmd_rows_o(rd_cmd_rows),
     .rd_cmd_stride_o(rd_cmd_stride), .rd_valid_i(rd_valid), .rd_ready_o(rd_ready),
-    .rd_data_i(rd_data), .rd_keep_i(rd_keep), .rd_done_i(rd_done), .rd_err_i(rd_err),
+    .rd_data_i(rd_data), .rd_keep_i(rd_keep), .rd_busy_i(rd_busy), .rd_done_i(rd_done),
+    .rd_err_i(rd_err),
     .rd_resp_i(rd_resp), .rd_bytes_i(rd_bytes),
     .wr_cmd_valid_o(wr_cmd_valid), .wr_cmd_ready_i(wr_cmd_ready), .wr_cmd_addr_o(wr_cmd_addr),
     .wr_cmd_row_bytes_o(wr_cmd_row_bytes), .wr_cmd_rows_o(wr_cmd_rows),
     .wr_cmd_stride_o(wr_cmd_stride), .wr_valid_o(wr_valid), .wr_ready_i(wr_ready),
-    .wr_data_o(wr_data), .wr_keep_o(wr_keep), .wr_last_o(wr_last), .wr_done_i(wr_done),
+    .wr_data_o(wr_data), .wr_keep_o(wr_keep), .wr_last_o(wr_last), .wr_busy_i(wr_busy),
+    .wr_done_i(wr_done),
     .wr_err_i(wr_err), .wr_resp_i(wr_resp), .wr_overflow_i(wr_overflow), .wr_bytes_i(wr_bytes),
     .dec_clear_o(dec_clear), .dec_cmd_valid_o(dec_cmd_valid), .dec_cmd_ready_i(dec_cmd_ready),
     .dec_cmd_elems_o(dec_cmd_elems), .dec_bus_valid_o(dec_bus_valid),

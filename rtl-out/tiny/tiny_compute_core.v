@@ -259,6 +259,7 @@ module tiny_compute_core (
         f2_blast_q <= f1_blk_last;
         f2_dlast_q <= f1_row_last;
         f2_sel_q   <= f1_r[2-1:0];
+        // entries are the non-zeros of B: every one with a code is a MAC per computed lane
         if (f1_valid_q && f1_code != 8'd0)
           cnt_macs_o <= cnt_macs_o + { {(47-LW){1'b0}}, f1_pc_q};
       end
