@@ -7,29 +7,13 @@
  *
  *   npx tsx scripts/bench-top.ts --preset default --layer 256x256 --batch 64 --sparsity 0.9
  */
-import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import type { ResolvedDescription } from "../generator/dsl/description.ts";
-import { validateDescription } from "../generator/dsl/validate.ts";
-import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
 import { loadDescription } from "../generator/load.ts";
 import { Rng } from "../generator/model/rng.ts";
-import { reluMask } from "../generator/model/sparsity.ts";
 import { randomMatrix } from "../testbench/core.ts";
-import {
-  type FcSteps,
-  HostSession,
-  type JobOutcome,
-  type JobRecord,
-  MemImage,
-  SimBackend,
-  fcSteps,
-  hostContext,
-  quantize,
-  stalls,
-} from "../testbench/host/index.ts";
+import { type LayerResult, baselineOf, runLayer } from "../testbench/host/index.ts";
 import type { Simulator } from "../testbench/sim.ts";
 
 const args = await yargs(hideBin(process.argv))
@@ -72,28 +56,6 @@ const args = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-interface StepResult {
-  jobs: number;
-  cycles: number;
-  wall: number;
-  rd: number;
-  wr: number;
-  issued: number;
-}
-
-interface ProcResult {
-  name: string;
-  steps: Record<"fp" | "bp" | "wg", StepResult>;
-  ok: boolean;
-  errors: string[];
-  /** Register reads that differ from the golden model, and memory bytes. */
-  badReads: number;
-  memDiffs: number;
-  compileS: number;
-  runS: number;
-  T: number;
-}
-
 function parseLayer(s: string): [number, number] {
   const m = /^(\d+)x(\d+)$/.exec(s);
   if (m === null)
@@ -101,92 +63,6 @@ function parseLayer(s: string): [number, number] {
       hint: "M outputs by K inputs",
     });
   return [Number(m[1]), Number(m[2])];
-}
-
-/** The dense baseline: input and output skipping off, the dense codec. */
-function baselineOf(d: ResolvedDescription): ResolvedDescription {
-  return validateDescription({
-    ...d,
-    name: `${d.name}_dense`,
-    features: { ...d.features, inputSkipping: false, outputSkipping: false },
-    codec: { ...d.codec, format: "dense" },
-  });
-}
-
-const nextPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(2, x)));
-
-function runProcessor(
-  desc: ResolvedDescription,
-  M: number,
-  K: number,
-  N: number,
-  data: { w: Float64Array; xT: Float64Array; dyT: Float64Array },
-  skipOut: boolean,
-): ProcResult {
-  const ctx = hostContext(desc);
-  if (N > ctx.top.rMax)
-    throw new GenError(
-      "E_MODEL_ARG",
-      `--batch ${N}: WG reduces over the batch, at most rMax = ${ctx.top.rMax}`,
-    );
-  if (K > ctx.top.rMax || M > ctx.top.rMax)
-    throw new GenError(
-      "E_MODEL_ARG",
-      `--layer ${M}x${K}: FP reduces over K and BP over M, at most rMax = ${ctx.top.rMax} each`,
-    );
-  // room for every operand and output (raw worst case, plus streams and masks), with margin
-  const memBytes = nextPow2(12 * (M * K + K * N + M * N) + (1 << 16));
-  const base = 0x8000_0000;
-  const s = new HostSession(ctx, new MemImage({ base, size: memBytes, seed: args.seed }));
-  const maskX = skipOut ? reluMask(quantize(ctx, data.xT, N, K)) : undefined;
-  process.stderr.write(`${desc.name}: golden model and program ...\n`);
-  const st: FcSteps = fcSteps(
-    s,
-    { M, K, N, ...data, ...(maskX === undefined ? {} : { maskX }) },
-    { label: "layer", wait: "busy" },
-  );
-  s.end();
-  const be = new SimBackend(ctx, {
-    sim: args.sim as Simulator,
-    dir: join(REPO_ROOT, "build", "bench-top", desc.name),
-    memBase: base,
-    memBytes,
-    bus: stalls(args.stalls, args.latency),
-    progMax: nextPow2(Math.max(1024, s.ops.length)),
-    seed: args.seed,
-    waves: args.waves,
-  });
-  process.stderr.write(`${desc.name}: ${s.jobs.length} jobs in ${args.sim} (${be.folder}) ...\n`);
-  const run = be.run(s.initial, s.ops);
-  const chk = s.check(run);
-  const sum = (jobs: readonly JobRecord[]): StepResult => {
-    const out = jobs.map((j) => chk.outcomes[j.index]);
-    const add = (f: (o: JobOutcome) => number | undefined): number =>
-      out.reduce((n, o) => n + (o === undefined ? 0 : (f(o) ?? 0)), 0);
-    return {
-      jobs: jobs.length,
-      cycles: add((o) => o.cycles),
-      wall: add((o) => o.wallCycles),
-      rd: add((o) => o.bytesRd),
-      wr: add((o) => o.bytesWr),
-      issued: jobs.reduce((n, j) => n + j.golden.counters.macsIssued, 0),
-    };
-  };
-  return {
-    name: desc.name,
-    steps: {
-      fp: sum(st.fp?.jobs ?? []),
-      bp: sum(st.bp?.jobs ?? []),
-      wg: sum(st.wg?.jobs ?? []),
-    },
-    ok: chk.ok,
-    errors: chk.errors,
-    badReads: run.messages.filter((m) => m.startsWith("MISMATCH")).length,
-    memDiffs: chk.memDiffs,
-    compileS: run.compileMs / 1000,
-    runS: run.runMs / 1000,
-    T: ctx.top.T,
-  };
 }
 
 try {
@@ -200,8 +76,17 @@ try {
     xT: randomMatrix(rng, N, K, d, 6),
     dyT: randomMatrix(rng, N, M, d, 6),
   };
-  const main = runProcessor(desc, M, K, N, data, true);
-  const base = args.baseline ? runProcessor(baselineOf(desc), M, K, N, data, false) : undefined;
+  const opts = {
+    sim: args.sim as Simulator,
+    stallPct: args.stalls,
+    latency: args.latency,
+    seed: args.seed,
+    waves: args.waves,
+  };
+  const main = runLayer(desc, M, K, N, data, { ...opts, skipOut: true });
+  const base = args.baseline
+    ? runLayer(baselineOf(desc), M, K, N, data, { ...opts, skipOut: false })
+    : undefined;
   const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
   console.log(
     `# ${desc.name}: FC layer ${M}x${K}, batch ${N}, sparsity ${pct(args.sparsity)} (${args.sim}, stalls ${args.stalls}%, latency ${args.latency})\n`,
@@ -235,7 +120,7 @@ try {
     }
     console.log(row);
   }
-  const tot = (p: ProcResult): number => p.steps.fp.cycles + p.steps.bp.cycles + p.steps.wg.cycles;
+  const tot = (p: LayerResult): number => p.steps.fp.cycles + p.steps.bp.cycles + p.steps.wg.cycles;
   console.log(
     `\nLayer total: ${tot(main)} cycles${base ? `, baseline ${tot(base)} (${(tot(base) / Math.max(1, tot(main))).toFixed(2)}x)` : ""}.`,
   );

@@ -16,3 +16,4 @@ export * from "./program.ts";
 export * from "./runner.ts";
 export * from "./session.ts";
 export * from "./tensors.ts";
+export * from "./layer-bench.ts";
