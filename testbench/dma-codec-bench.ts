@@ -17,7 +17,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedDescription } from "../generator/dsl/description.ts";
 import { type DmaParams, dmaParams } from "../generator/elab/dma.ts";
@@ -765,34 +765,5 @@ function runCached(job: SimJob, sim: Simulator): SimResult {
   );
   for (const f of job.sources) h.update(`${f}\n`).update(readFileSync(f));
   const key = h.digest("hex");
-  const stamp = join(job.dir, "build.key");
-  const exe = join(job.dir, "obj_dir", `V${job.top}`);
-  if (existsSync(exe) && existsSync(stamp) && readFileSync(stamp, "utf8") === key) {
-    const t0 = performance.now();
-    const r = spawnSync(exe, job.waves === true ? ["+vcd"] : [], {
-      cwd: job.dir,
-      encoding: "utf8",
-      timeout: job.timeoutMs ?? 20 * 60_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const output = (r.stdout ?? "") + (r.stderr ?? "") + (r.error ? `\n${String(r.error)}` : "");
-    const lines = output.split("\n");
-    const passLine = lines.find((l) => l.startsWith("PASS"));
-    const failed = lines.some((l) =>
-      /MISMATCH|PROTOCOL ERROR|TIMEOUT|FATAL|\$fatal|ERROR/i.test(l),
-    );
-    return {
-      sim,
-      ok: r.error === undefined && r.status === 0 && passLine !== undefined && !failed,
-      passLine,
-      output,
-      compileMs: 0,
-      runMs: performance.now() - t0,
-    };
-  }
-  rmSync(stamp, { force: true });
-  const res = withMakeFlags(VERILATOR_MAKEFLAGS, () => runSim(job, sim));
-  // built (the simulation ran, whatever its verdict)
-  if (existsSync(exe) && res.runMs > 0) writeFileSync(stamp, key);
-  return res;
+  return withMakeFlags(VERILATOR_MAKEFLAGS, () => runSim(job, sim, { key }));
 }

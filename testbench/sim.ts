@@ -3,7 +3,7 @@
  * folder that holds the testbench's data files, and reports what it printed and how long it took.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GenError } from "../generator/errors.ts";
 
@@ -59,7 +59,7 @@ function run(
     cwd,
     encoding: "utf8",
     timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 256 * 1024 * 1024,
   });
   const out = (r.stdout ?? "") + (r.stderr ?? "");
   return {
@@ -97,7 +97,38 @@ function judge(
   };
 }
 
-export function runSim(job: SimJob, sim: Simulator): SimResult {
+/** The build product a simulation runs: Icarus' compiled design or Verilator's executable. */
+function builtExe(job: SimJob, sim: Simulator): string {
+  return sim === "icarus" ? join(job.dir, "sim.vvp") : join(job.dir, "obj_dir", `V${job.top}`);
+}
+
+/**
+ * Compile and run a testbench. With `cache`, a build of the same key in the same folder (a
+ * `build.key` file beside it) is run again without compiling: runs that only change the data
+ * files the testbench reads cost no compile. The key must cover everything the build depends on
+ * (sources, flags, tool version); the folder is stamped only after a build that ran.
+ */
+export function runSim(job: SimJob, sim: Simulator, cache?: { key: string }): SimResult {
+  const stamp = join(job.dir, "build.key");
+  const exe = builtExe(job, sim);
+  if (cache !== undefined) {
+    if (existsSync(exe) && existsSync(stamp) && readFileSync(stamp, "utf8") === cache.key) {
+      const timeout = job.timeoutMs ?? 20 * 60_000;
+      const plus = job.waves ? ["+vcd"] : [];
+      const exec =
+        sim === "icarus"
+          ? run(requireTool("vvp"), ["-n", "sim.vvp", ...plus], job.dir, timeout)
+          : run(exe, plus, job.dir, timeout);
+      return judge(sim, { status: 0, out: "", ms: 0 }, exec);
+    }
+    rmSync(stamp, { force: true });
+  }
+  const res = compileAndRun(job, sim);
+  if (cache !== undefined && existsSync(exe) && res.runMs > 0) writeFileSync(stamp, cache.key);
+  return res;
+}
+
+function compileAndRun(job: SimJob, sim: Simulator): SimResult {
   const timeout = job.timeoutMs ?? 20 * 60_000;
   mkdirSync(job.dir, { recursive: true });
   const plus = job.waves ? ["+vcd"] : [];

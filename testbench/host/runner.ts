@@ -6,7 +6,6 @@
  * memory from mem_out.hex. A build is reused while its sources and parameters are unchanged (only
  * the data files change between runs), so a host flow of several runs compiles once.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -15,7 +14,7 @@ import { type FileSet, emitRtl } from "../../generator/emit/emit.ts";
 import { banner, renderTb } from "../../generator/emit/render.ts";
 import { Rng } from "../../generator/model/rng.ts";
 import { renderAxiTbModels } from "../dma-bench.ts";
-import { type SimResult, type Simulator, requireTool, runSim } from "../sim.ts";
+import { type SimResult, type Simulator, runSim } from "../sim.ts";
 import type { HostContext } from "./context.ts";
 import type { Backend } from "./golden-backend.ts";
 import { type MemImage, parseHexDump } from "./memory.ts";
@@ -205,13 +204,6 @@ export class SimBackend implements Backend {
     return this.work;
   }
 
-  private built(): boolean {
-    const k = join(this.work, "build.key");
-    const exe =
-      this.o.sim === "icarus" ? join(this.work, "sim.vvp") : join(this.work, "obj_dir", "Vtb");
-    return existsSync(k) && existsSync(exe) && readFileSync(k, "utf8") === this.key;
-  }
-
   run(initial: MemImage, ops: readonly Op[]): RunOutput {
     const { o, ctx } = this;
     if (initial.base !== o.memBase || initial.size !== o.memBytes)
@@ -259,54 +251,19 @@ export class SimBackend implements Backend {
       [runSeed >>> 0, limit, 0, 0].map((v) => hex(BigInt(v), 32)).join("\n") + "\n",
     );
     rmSync(join(w, "mem_out.hex"), { force: true });
-    let res: SimResult;
-    if (this.built()) res = this.exec();
-    else {
-      rmSync(join(w, "build.key"), { force: true });
-      res = runSim(
-        {
-          dir: w,
-          top: "tb",
-          sources: this.sources,
-          ...(o.waves ? { waves: true } : {}),
-          ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-        },
-        o.sim,
-      );
-      const exe = o.sim === "icarus" ? join(w, "sim.vvp") : join(w, "obj_dir", "Vtb");
-      if (existsSync(exe) && res.runMs > 0) writeFileSync(join(w, "build.key"), this.key);
-    }
+    const res = runSim(
+      {
+        dir: w,
+        top: "tb",
+        sources: this.sources,
+        ...(o.waves ? { waves: true } : {}),
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      },
+      o.sim,
+      { key: this.key },
+    );
     this.last = res;
     return this.parse(res);
-  }
-
-  /** Run the existing build (the data files changed, the design did not). */
-  private exec(): SimResult {
-    const { o } = this;
-    const plus = o.waves ? ["+vcd"] : [];
-    const [cmd, args] =
-      o.sim === "icarus"
-        ? [requireTool("vvp"), ["-n", "sim.vvp", ...plus]]
-        : [join(this.work, "obj_dir", "Vtb"), plus];
-    const t0 = performance.now();
-    const r = spawnSync(cmd, args, {
-      cwd: this.work,
-      encoding: "utf8",
-      timeout: o.timeoutMs ?? 20 * 60_000,
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    const output = (r.stdout ?? "") + (r.stderr ?? "") + (r.error ? `\n${String(r.error)}` : "");
-    const lines = output.split("\n");
-    const passLine = lines.find((l) => l.startsWith("PASS"));
-    const failed = lines.some((l) => FAIL.test(l));
-    return {
-      sim: o.sim,
-      ok: r.error === undefined && r.status === 0 && passLine !== undefined && !failed,
-      passLine,
-      output,
-      compileMs: 0,
-      runMs: performance.now() - t0,
-    };
   }
 
   private parse(res: SimResult): RunOutput {
