@@ -49,7 +49,10 @@ export interface CodecDesc {
 }
 
 export interface BuffersDesc {
-  /** Weight buffer size in bytes (power of two). */
+  /**
+   * Weight buffer size in bytes (power of two): the lane RAMs, two tiles of rows x cols rows of A
+   * (one loads while the other computes), so the longest reduction is weightBytes / (2 x rows x cols).
+   */
   weightBytes?: number;
   /** Activation / gradient input buffer size in bytes (power of two). */
   inputBytes?: number;
@@ -126,7 +129,7 @@ export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
   array: { rows: 8, cols: 8, lanes: 8 },
   features: { inputSkipping: true, outputSkipping: true, threshold: true },
   codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512 },
-  buffers: { weightBytes: 16384, inputBytes: 16384, outputBytes: 16384 },
+  buffers: { weightBytes: 32768, inputBytes: 16384, outputBytes: 16384 },
   dma: { dataWidth: 64, addrWidth: 32, maxBurst: 16, maxOutstanding: 4 },
   regfile: { addrWidth: 8, extraRegisters: [] },
 };

@@ -11,7 +11,7 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
     array: { rows: 2, cols: 4, lanes: 2 },
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },
-    buffers: { weightBytes: 1024, inputBytes: 1024, outputBytes: 1024 },
+    buffers: { weightBytes: 2048, inputBytes: 1024, outputBytes: 1024 },
     dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },
   },
   default: {
@@ -22,7 +22,7 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     numerics: { blockSize: 32, rounding: "nearest", accWidth: 40 },
     array: { rows: 16, cols: 16, lanes: 16 },
     codec: { format: "hbm", grid: 16, levels: 2, frameElems: 1024 },
-    buffers: { weightBytes: 65536, inputBytes: 65536, outputBytes: 65536 },
+    buffers: { weightBytes: 131072, inputBytes: 65536, outputBytes: 65536 },
     dma: { dataWidth: 128, addrWidth: 40, maxBurst: 32, maxOutstanding: 8 },
   },
 };

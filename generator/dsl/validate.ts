@@ -188,8 +188,8 @@ export function checkRules(d: ResolvedDescription): Violation[] {
     bufField(
       "buffers.weightBytes",
       d.buffers.weightBytes,
-      lanes * Math.max(64, k, d.dma.dataWidth / 8),
-      `a tile of ${lanes} lanes (rows x cols) x a reduction of at least ${Math.max(64, k)} elements`,
+      2 * lanes * Math.max(64, k, d.dma.dataWidth / 8),
+      `two tiles (double-buffered) of ${lanes} lanes (rows x cols) x a reduction of at least ${Math.max(64, k)} elements`,
     );
   }
   if (kOk && colsOk) {

@@ -73,7 +73,7 @@ export interface CoreParams {
   bbLogW: number;
   /** Lane-RAM word width in bits. */
   WB: number;
-  /** Longest reduction a tile holds: weightBytes / T. */
+  /** Longest reduction a tile holds: weightBytes / (2 T) (two tiles, double-buffered). */
   rMax: number;
   rW: number;
   aWords: number;
@@ -105,7 +105,8 @@ export function coreParams(d: ResolvedDescription): CoreParams {
   const T = d.array.rows * d.array.cols;
   const k = d.numerics.blockSize;
   const BB = d.dma.dataWidth / 8;
-  const rMax = d.buffers.weightBytes / T;
+  // the lane RAMs hold two tiles (double buffering): weightBytes = 2 x T x rMax
+  const rMax = d.buffers.weightBytes / (2 * T);
   const eDepth = d.buffers.inputBytes / 4;
   const jMax = (d.buffers.outputBytes * 8) / T;
   const rW = log2(rMax);
@@ -188,7 +189,15 @@ export function coreModules(
       template: "compute_core.v.hbs",
       file: `${p}_compute_core.v`,
       doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
-      params: { ...core, ...names, inputSkipping: d.features.inputSkipping },
+      params: {
+        ...core,
+        ...names,
+        inputSkipping: d.features.inputSkipping,
+        // two banks of the A tile and the output mask (load one while the other computes)
+        aWords2: 2 * core.aWords,
+        blkMax2: 2 * core.blkMax,
+        jMax2: 2 * core.jMax,
+      },
     },
   ];
 }

@@ -26,6 +26,9 @@
 module default_compute_core (
   input  wire                  clk_i,
   input  wire                  rst_ni,
+  // Loads go to bank ld_bank_i of the double-buffered A tile and output mask, so the next tile
+  // loads while a job computes on the other bank (job_bank_i).
+  input  wire                  ld_bank_i,
   // A tile: lane RAM writes, 8 reduction elements per word
   input  wire                  a_we_i,
   input  wire [6-1:0]      a_lane_i,
@@ -35,7 +38,7 @@ module default_compute_core (
   input  wire [6-1:0]      as_lane_i,
   input  wire [3-1:0]      as_blk_i,    // block: r / 32
   input  wire [7:0]            as_data_i,   // biased E8M0 scale
-  input  wire                  a_clear_i,   // clear the lanes' NaN flags (new tile)
+  input  wire                  a_clear_i,   // clear the lanes' NaN flags of bank ld_bank_i (new tile)
   // B entries and row table
   input  wire                  b_we_i,
   input  wire [12-1:0]      b_addr_i,
@@ -50,6 +53,7 @@ module default_compute_core (
   // Job
   input  wire                  start_valid_i,
   output wire                  start_ready_o,
+  input  wire                  job_bank_i,   // bank of the A tile and output mask the job reads
   input  wire [11:0]        job_rows_i,   // rows of B in this tile, 1..2048
   input  wire [6:0]        job_lanes_i,  // valid lanes (rows of A), 1..64
   input  wire                  job_relu_i,
@@ -109,9 +113,10 @@ module default_compute_core (
   default_sdp_ram #(.W(25), .D(2048), .AW(JW)) u_rowptr (
     .clk_i(clk_i), .we_i(rp_we_i), .waddr_i(rp_addr_i), .wdata_i(rp_data_i),
     .re_i(row_re), .raddr_i(row_raddr), .rdata_o(rp_rdata));
-  default_sdp_ram #(.W(T), .D(2048), .AW(JW)) u_mask (
-    .clk_i(clk_i), .we_i(m_we_i), .waddr_i(m_addr_i), .wdata_i(m_data_i),
-    .re_i(row_re), .raddr_i(row_raddr), .rdata_o(m_rdata));
+  reg                    bank_q;        // bank of the running job
+  default_sdp_ram #(.W(T), .D(4096), .AW(JW+1)) u_mask (
+    .clk_i(clk_i), .we_i(m_we_i), .waddr_i({ld_bank_i, m_addr_i}), .wdata_i(m_data_i),
+    .re_i(row_re), .raddr_i({bank_q, row_raddr}), .rdata_o(m_rdata));
 
   // ------------------------------------------------------------------ job and row sequencing
   localparam [1:0] S_IDLE = 2'd0, S_FETCH = 2'd1, S_START = 2'd2, S_ISSUE = 2'd3;
@@ -175,6 +180,7 @@ module default_compute_core (
       pc_q      <= {(LW+1){1'b0}};
       row_re    <= 1'b0;
       row_raddr <= {JW{1'b0}};
+      bank_q    <= 1'b0;
       cnt_out_skip_o  <= 48'd0;
       cnt_rows_skip_o <= 48'd0;
     end else begin
@@ -183,6 +189,7 @@ module default_compute_core (
         S_IDLE: if (start_valid_i && !busy_q) begin
           rows_q    <= job_rows_i;
           lanes_q   <= job_lanes_i;
+          bank_q    <= job_bank_i;
           relu_q    <= job_relu_i;
           outskip_q <= job_outskip_i;
           tm_q      <= job_tm_i;
@@ -282,19 +289,21 @@ module default_compute_core (
       localparam [LW-1:0] LANE_ID = gl;
       wire [64-1:0] a_word;
       wire [7:0]     a_scale;
-      reg            nan_q;
-      default_sdp_ram #(.W(64), .D(32), .AW(5)) u_a (
-        .clk_i(clk_i), .we_i(a_we_i && a_lane_i == LANE_ID), .waddr_i(a_addr_i), .wdata_i(a_data_i),
-        .re_i(adv), .raddr_i(f1_r[RW-1:3]), .rdata_o(a_word));
-      default_sdp_ram #(.W(8), .D(8), .AW(3)) u_as (
-        .clk_i(clk_i), .we_i(as_we_i && as_lane_i == LANE_ID), .waddr_i(as_blk_i), .wdata_i(as_data_i),
-        .re_i(adv), .raddr_i(f1_r[RW-1:5]), .rdata_o(a_scale));
+      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
+      default_sdp_ram #(.W(64), .D(64), .AW(5+1)) u_a (
+        .clk_i(clk_i), .we_i(a_we_i && a_lane_i == LANE_ID), .waddr_i({ld_bank_i, a_addr_i}),
+        .wdata_i(a_data_i),
+        .re_i(adv), .raddr_i({bank_q, f1_r[RW-1:3]}), .rdata_o(a_word));
+      default_sdp_ram #(.W(8), .D(16), .AW(3+1)) u_as (
+        .clk_i(clk_i), .we_i(as_we_i && as_lane_i == LANE_ID), .waddr_i({ld_bank_i, as_blk_i}),
+        .wdata_i(as_data_i),
+        .re_i(adv), .raddr_i({bank_q, f1_r[RW-1:5]}), .rdata_o(a_scale));
       always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) nan_q <= 1'b0;
-        else if (a_clear_i) nan_q <= 1'b0;
-        else if (as_we_i && as_lane_i == LANE_ID && as_data_i == 8'hff) nan_q <= 1'b1;
+        if (!rst_ni) nan_q <= 2'b00;
+        else if (a_clear_i) nan_q[ld_bank_i] <= 1'b0;
+        else if (as_we_i && as_lane_i == LANE_ID && as_data_i == 8'hff) nan_q[ld_bank_i] <= 1'b1;
       end
-      assign nan_a[gl] = nan_q;
+      assign nan_a[gl] = nan_q[bank_q];
       default_core_mac u_mac (
         .clk_i(clk_i), .rst_ni(rst_ni),
         .in_valid_i(f2_valid_q), .in_ready_o(pe_in_ready[gl]),

@@ -253,7 +253,7 @@ module large_top (
     .bus_last_o(enc_bus_last), .bytes_o(enc_bytes), .nan_blocks_o(enc_nan_blocks));
 
   // ---------------------------------------------------------------- compute core
-  wire            a_we, as_we, a_clear, b_we, rp_we, m_we;
+  wire            a_we, as_we, a_clear, b_we, rp_we, m_we, ld_bank, core_bank;
   wire [8-1:0] a_lane, as_lane;
   wire [4-1:0] a_addr;
   wire [128-1:0] a_data;
@@ -276,14 +276,14 @@ module large_top (
   wire [32-1:0]  core_out_nz;
   wire [47:0]     core_cnt_cycles, core_cnt_macs, core_cnt_out_skip, core_cnt_rows_skip;
   large_compute_core u_core (
-    .clk_i(clk_i), .rst_ni(srst_n),
+    .clk_i(clk_i), .rst_ni(srst_n), .ld_bank_i(ld_bank),
     .a_we_i(a_we), .a_lane_i(a_lane), .a_addr_i(a_addr), .a_data_i(a_data),
     .as_we_i(as_we), .as_lane_i(as_lane), .as_blk_i(as_blk), .as_data_i(as_data),
     .a_clear_i(a_clear),
     .b_we_i(b_we), .b_addr_i(b_addr), .b_data_i(b_data),
     .rp_we_i(rp_we), .rp_addr_i(rp_addr), .rp_data_i(rp_data),
     .m_we_i(m_we), .m_addr_i(m_addr), .m_data_i(m_data),
-    .start_valid_i(core_start_valid), .start_ready_o(core_start_ready),
+    .start_valid_i(core_start_valid), .start_ready_o(core_start_ready), .job_bank_i(core_bank),
     .job_rows_i(core_rows), .job_lanes_i(core_lanes), .job_relu_i(core_relu),
     .job_outskip_i(core_outskip), .job_tm_i(core_tm), .job_te_i(core_te),
     .busy_o(core_busy), .done_o(core_done),
@@ -338,10 +338,11 @@ module large_top (
     .enc_bus_data_i(enc_bus_data), .enc_bus_last_i(enc_bus_last), .enc_bytes_i(enc_bytes),
     .a_we_o(a_we), .a_lane_o(a_lane), .a_addr_o(a_addr), .a_data_o(a_data),
     .as_we_o(as_we), .as_lane_o(as_lane), .as_blk_o(as_blk), .as_data_o(as_data),
-    .a_clear_o(a_clear), .b_we_o(b_we), .b_addr_o(b_addr), .b_data_o(b_data),
+    .a_clear_o(a_clear), .ld_bank_o(ld_bank), .b_we_o(b_we), .b_addr_o(b_addr), .b_data_o(b_data),
     .rp_we_o(rp_we), .rp_addr_o(rp_addr), .rp_data_o(rp_data),
     .m_we_o(m_we), .m_addr_o(m_addr), .m_data_o(m_data),
     .core_start_valid_o(core_start_valid), .core_start_ready_i(core_start_ready),
+    .core_bank_o(core_bank),
     .core_rows_o(core_rows), .core_lanes_o(core_lanes), .core_relu_o(core_relu),
     .core_outskip_o(core_outskip), .core_tm_o(core_tm), .core_te_o(core_te),
     .core_done_i(core_done), .core_out_valid_i(core_out_valid),

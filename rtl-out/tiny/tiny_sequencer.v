@@ -116,6 +116,7 @@ module tiny_sequencer (
   output wire [4-1:0]      as_blk_o,
   output wire [7:0]             as_data_o,
   output wire                   a_clear_o,
+  output wire                   ld_bank_o,      // bank of the core's A tile / mask being loaded
   output wire                   b_we_o,
   output wire [8-1:0]        b_addr_o,
   output wire [25-1:0]      b_data_o,
@@ -127,6 +128,7 @@ module tiny_sequencer (
   output wire [8-1:0]         m_data_o,
   output wire                   core_start_valid_o,
   input  wire                   core_start_ready_i,
+  output wire                   core_bank_o,    // bank the core's job computes on
   output wire [10:0]          core_rows_o,
   output wire [3:0]         core_lanes_o,
   output wire                   core_relu_o,
@@ -172,9 +174,14 @@ module tiny_sequencer (
   localparam [OBA:0]  OBDL  = 128;
 
   // ---------------------------------------------------------------- job registers
-  localparam [3:0] S_IDLE = 4'd0, S_CHK = 4'd1, S_BREAD = 4'd2, S_TILE = 4'd3, S_AREAD = 4'd4,
-                   S_SREAD = 4'd5, S_MREAD = 4'd6, S_CORE = 4'd7, S_WOUT = 4'd8, S_WSCL = 4'd9,
-                   S_WMSK = 4'd10, S_FIN = 4'd11, S_ABORT = 4'd12;
+  localparam [3:0] S_IDLE = 4'd0, S_CHK = 4'd1, S_BREAD = 4'd2, S_LOOP = 4'd3, S_WOUT = 4'd8,
+                   S_WSCL = 4'd9, S_WMSK = 4'd10, S_FIN = 4'd11, S_ABORT = 4'd12;
+  // The tile loop (S_LOOP) runs a loader and the core at once: tile t+1 loads into one bank of
+  // the core's A tile and mask while the core computes tile t on the other.
+  localparam [2:0] L_IDLE = 3'd0, L_CLR = 3'd1, L_AREAD = 3'd2, L_SREAD = 3'd3, L_MREAD = 3'd4,
+                   L_DONE = 3'd5;
+  reg  [2:0]      ls_q;           // loader state
+  reg             cs_q;           // the core computes a tile
   reg  [3:0]      state_q;
   reg  [2:0]      sub_q;          // step inside S_CHK / S_FIN
   reg  [15:0]     I_q, J_q, R_q;
@@ -253,10 +260,14 @@ module tiny_sequencer (
   assign wr_cmd_stride_o    = wr_cs_q;
 
   // ---------------------------------------------------------------- tile loop state
-  reg  [15:0]     i0_q;           // first row of A of the tile
-  reg  [LT:0]     lanes_q;        // rows of A in the tile
+  reg  [15:0]     i0_q;           // first row of A of the tile being loaded
+  reg  [LT:0]     lanes_q;        // rows of A in the tile being loaded
   reg  [AW-1:0]   aoff_q, soff_q, moff_q;
-  reg  [15:0]     toff_q;         // first output block of the tile in a row of C^T
+  reg  [15:0]     toff_q;         // first output block of the tile being loaded in a row of C^T
+  reg             ldb_q;          // its bank
+  reg  [LT:0]     cp_lanes_q;     // the tile the core computes: rows, first output block, bank
+  reg  [15:0]     cp_toff_q;
+  reg             cpb_q;
   reg  [47:0]     issued_q, oskipped_q;
   wire [15:0]     i_left = I_q - i0_q;
   wire [LT:0]     lanes_next = (i_left >= T16) ? TL : i_left[LT:0];
@@ -433,7 +444,7 @@ module tiny_sequencer (
   reg  [T-1:0]    mw_q;           // mask word being assembled
   wire            byte_v = (hb_q != {(LWB+1){1'b0}});
   wire [7:0]      byte_d = hold_q[7:0];
-  wire            byte_phase = (state_q == S_SREAD) | (state_q == S_MREAD);
+  wire            byte_phase = (ls_q == L_SREAD) | (ls_q == L_MREAD);
   wire            byte_take = byte_phase & (hb_q <= { {LWB{1'b0}}, 1'b1 });
   function [LWB:0] keep_count(input [WB-1:0] kp);
     integer i;
@@ -442,20 +453,20 @@ module tiny_sequencer (
       for (i = 0; i < WB; i = i + 1) if (kp[i]) keep_count = keep_count + 1'b1;
     end
   endfunction
-  wire [15:0]     mbytes = ({ {(15-LT){1'b0}}, lanes_q} + 16'd7) >> 3;   // mask bytes of the tile's row
+  wire [15:0]     mbytes = ({ {(15-LT){1'b0}}, lanes_q} + 16'd7) >> 3;   // mask bytes of the loading tile's row
   wire [T-1:0]    mw_next = mw_q | ({ {(T-8){1'b0}}, byte_d} << {sblk_q[12:0], 3'b000});
-  assign as_we_o   = (state_q == S_SREAD) & byte_v;
+  assign as_we_o   = (ls_q == L_SREAD) & byte_v;
   assign as_lane_o = slane_q[3-1:0];
   assign as_blk_o  = sblk_q[4-1:0];
   assign as_data_o = byte_d;
-  assign m_we_o    = (state_q == S_MREAD) & byte_v & (sblk_q + 16'd1 == mbytes);
+  assign m_we_o    = (ls_q == L_MREAD) & byte_v & (sblk_q + 16'd1 == mbytes);
   assign m_addr_o  = mj_q[JW-1:0];
   assign m_data_o  = mw_next;
 
   // ---------------------------------------------------------------- lane RAM writes (A codes)
   reg  [15:0]     aw_q;           // word of the row
   reg  [LT:0]     alane_q;
-  assign a_we_o   = (state_q == S_AREAD) & rd_valid_i;
+  assign a_we_o   = (ls_q == L_AREAD) & rd_valid_i;
   assign a_lane_o = alane_q[3-1:0];
   assign a_addr_o = aw_q[5-1:0];
   assign a_data_o = rd_data_i;
@@ -463,25 +474,27 @@ module tiny_sequencer (
   // ---------------------------------------------------------------- read stream routing
   assign dec_bus_valid_o = (state_q == S_BREAD) & rd_valid_i & ~bdrain_q;
   assign rd_ready_o = (state_q == S_BREAD) ? (bdrain_q | dec_bus_ready_i) :
-                      (state_q == S_AREAD) | aborting ? 1'b1 :
+                      (ls_q == L_AREAD) | aborting ? 1'b1 :
                       byte_take;
 
   // ---------------------------------------------------------------- core job and output buffer
   reg             core_sv_q;
   reg  [OBA:0]    obase_q;        // first block of the current output row in the buffer
   reg  [15:0]     oblk_q;         // block index of the core's current output row
-  wire [15:0]     ocol  = toff_q + { {(16-1){1'b0}}, core_out_blk_i};
+  wire [15:0]     ocol  = cp_toff_q + { {(16-1){1'b0}}, core_out_blk_i};
   wire [OBA:0]    oaddr = obase_q + ocol[OBA:0];
-  wire            owe   = (state_q == S_CORE) & core_out_valid_i & (ocol < nbi_q) & (oaddr < OBDL);
+  wire            owe   = cs_q & core_out_valid_i & (ocol < nbi_q) & (oaddr < OBDL);
   assign core_start_valid_o = core_sv_q;
   assign core_rows_o    = J_q[JW:0];
-  assign core_lanes_o   = lanes_q[3:0];
+  assign core_lanes_o   = cp_lanes_q[3:0];
+  assign core_bank_o    = cpb_q;
+  assign ld_bank_o      = ldb_q;
   assign core_relu_o    = relu_q;
   assign core_outskip_o = oskip_q;
   assign core_tm_o      = tm_q;
   assign core_te_o      = te_q;
-  assign core_out_ready_o = (state_q == S_CORE);
-  assign a_clear_o = (state_q == S_TILE);
+  assign core_out_ready_o = cs_q;
+  assign a_clear_o = (ls_q == L_CLR);
 
   // output buffer read side: a 2-entry FIFO in front of the writers
   reg  [OBA:0]    ra_q;           // next block to read
@@ -640,6 +653,8 @@ module tiny_sequencer (
       rd_done_seen_q <= 1'b0;
       i0_q <= 16'd0; lanes_q <= {(LT+1){1'b0}};
       aoff_q <= {AW{1'b0}}; soff_q <= {AW{1'b0}}; moff_q <= {AW{1'b0}}; toff_q <= 16'd0;
+      ldb_q <= 1'b0; cp_lanes_q <= {(LT+1){1'b0}}; cp_toff_q <= 16'd0; cpb_q <= 1'b0;
+      ls_q <= L_IDLE; cs_q <= 1'b0;
       issued_q <= 48'd0; oskipped_q <= 48'd0;
       ld_active_q <= 1'b0; bdrain_q <= 1'b0; wdog_q <= 11'd0; dec_clr_q <= 1'b0;
       dec_cv_q <= 1'b0;
@@ -653,6 +668,8 @@ module tiny_sequencer (
     end else if (abort_i) begin
       // abort whatever runs: drop the commands not yet taken, reset the codec and the core
       state_q <= S_ABORT;
+      ls_q    <= L_IDLE;
+      cs_q    <= 1'b0;
       busy_q  <= 1'b1;
       blk_rst_q <= 1'b1;
       abort_n_q <= 2'd3;
@@ -761,102 +778,110 @@ module tiny_sequencer (
               state_q <= S_FIN;
             end else begin
               i0_q <= 16'd0; aoff_q <= {AW{1'b0}}; soff_q <= {AW{1'b0}}; moff_q <= {AW{1'b0}};
-              toff_q <= 16'd0;
-              state_q <= S_TILE;
+              toff_q <= 16'd0; ldb_q <= 1'b0;
+              ls_q <= L_CLR; cs_q <= 1'b0;
+              state_q <= S_LOOP;
             end
           end
         end
-        S_TILE: begin
-          // a_clear_o is high in this cycle: the lanes' NaN flags are cleared
-          lanes_q <= lanes_next;
-          rd_cv_q <= 1'b1; rd_ca_q <= a_addr_q + aoff_q; rd_cb_q <= {16'd0, rpad};
-          rd_cr_q <= { {(15-LT){1'b0}}, lanes_next}; rd_cs_q <= { {(AW-16){1'b0}}, rpad};
-          rd_done_seen_q <= 1'b0;
-          aw_q <= 16'd0; alane_q <= {(LT+1){1'b0}};
-          state_q <= S_AREAD;
-        end
-        S_AREAD: begin
-          if (rd_valid_i) begin
-            if (aw_q + 16'd1 == wpr) begin
-              aw_q    <= 16'd0;
-              alane_q <= alane_q + 1'b1;
-            end else aw_q <= aw_q + 16'd1;
-          end
-          if (rd_done_i) begin
-            rd_cv_q <= 1'b1; rd_ca_q <= as_addr_q + soff_q; rd_cb_q <= {16'd0, nbr_q};
-            rd_cr_q <= { {(15-LT){1'b0}}, lanes_q}; rd_cs_q <= { {(AW-16){1'b0}}, nbr_q};
-            rd_done_seen_q <= 1'b0;
-            slane_q <= {(LT+1){1'b0}}; sblk_q <= 16'd0;
-            state_q <= S_SREAD;
-          end
-        end
-        S_SREAD: begin
-          if (byte_v) begin
-            if (sblk_q + 16'd1 == nbr_q) begin
-              sblk_q  <= 16'd0;
-              slane_q <= slane_q + 1'b1;
-            end else sblk_q <= sblk_q + 16'd1;
-          end
-          if ((rd_done_seen_q || rd_done_i) && !byte_v && !rd_cv_q) begin
-            sblk_q <= 16'd0; mj_q <= 16'd0; mw_q <= {T{1'b0}};
-            if (oskip_q) begin
-              rd_cv_q <= 1'b1; rd_ca_q <= mi_addr_q + moff_q; rd_cb_q <= {16'd0, mbytes};
-              rd_cr_q <= J_q; rd_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
+        S_LOOP: begin
+          // ---- loader: tile at row i0 of A into bank ldb
+          case (ls_q)
+            L_CLR: begin
+              // a_clear_o is high in this cycle: the lanes' NaN flags of the bank are cleared
+              lanes_q <= lanes_next;
+              rd_cv_q <= 1'b1; rd_ca_q <= a_addr_q + aoff_q; rd_cb_q <= {16'd0, rpad};
+              rd_cr_q <= { {(15-LT){1'b0}}, lanes_next}; rd_cs_q <= { {(AW-16){1'b0}}, rpad};
               rd_done_seen_q <= 1'b0;
-              state_q <= S_MREAD;
-            end else begin
-              core_sv_q <= 1'b1;
-              obase_q <= {(OBA+1){1'b0}}; oblk_q <= 16'd0;
-              state_q <= S_CORE;
+              aw_q <= 16'd0; alane_q <= {(LT+1){1'b0}};
+              ls_q <= L_AREAD;
             end
-          end
-        end
-        S_MREAD: begin
-          if (byte_v) begin
-            if (sblk_q + 16'd1 == mbytes) begin
-              sblk_q <= 16'd0;
-              mj_q   <= mj_q + 16'd1;
-              mw_q   <= {T{1'b0}};
-            end else begin
-              sblk_q <= sblk_q + 16'd1;
-              mw_q   <= mw_next;
+            L_AREAD: begin
+              if (rd_valid_i) begin
+                if (aw_q + 16'd1 == wpr) begin
+                  aw_q    <= 16'd0;
+                  alane_q <= alane_q + 1'b1;
+                end else aw_q <= aw_q + 16'd1;
+              end
+              if (rd_done_i) begin
+                rd_cv_q <= 1'b1; rd_ca_q <= as_addr_q + soff_q; rd_cb_q <= {16'd0, nbr_q};
+                rd_cr_q <= { {(15-LT){1'b0}}, lanes_q}; rd_cs_q <= { {(AW-16){1'b0}}, nbr_q};
+                rd_done_seen_q <= 1'b0;
+                slane_q <= {(LT+1){1'b0}}; sblk_q <= 16'd0;
+                ls_q <= L_SREAD;
+              end
             end
-          end
-          if ((rd_done_seen_q || rd_done_i) && !byte_v && !rd_cv_q) begin
+            L_SREAD: begin
+              if (byte_v) begin
+                if (sblk_q + 16'd1 == nbr_q) begin
+                  sblk_q  <= 16'd0;
+                  slane_q <= slane_q + 1'b1;
+                end else sblk_q <= sblk_q + 16'd1;
+              end
+              if ((rd_done_seen_q || rd_done_i) && !byte_v && !rd_cv_q) begin
+                sblk_q <= 16'd0; mj_q <= 16'd0; mw_q <= {T{1'b0}};
+                if (oskip_q) begin
+                  rd_cv_q <= 1'b1; rd_ca_q <= mi_addr_q + moff_q; rd_cb_q <= {16'd0, mbytes};
+                  rd_cr_q <= J_q; rd_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
+                  rd_done_seen_q <= 1'b0;
+                  ls_q <= L_MREAD;
+                end else ls_q <= L_DONE;
+              end
+            end
+            L_MREAD: begin
+              if (byte_v) begin
+                if (sblk_q + 16'd1 == mbytes) begin
+                  sblk_q <= 16'd0;
+                  mj_q   <= mj_q + 16'd1;
+                  mw_q   <= {T{1'b0}};
+                end else begin
+                  sblk_q <= sblk_q + 16'd1;
+                  mw_q   <= mw_next;
+                end
+              end
+              if ((rd_done_seen_q || rd_done_i) && !byte_v && !rd_cv_q) ls_q <= L_DONE;
+            end
+            default: ;  // L_IDLE: every tile loaded; L_DONE: waits for the core
+          endcase
+          // ---- the core: tile in bank cpb
+          if (cs_q) begin
+            if (core_out_valid_i) begin
+              if (owe && core_out_scale_i == 8'hff) nan_q <= 1'b1;
+              if (oblk_q + 16'd1 == NOB16) begin
+                oblk_q  <= 16'd0;
+                obase_q <= obase_q + nbi_q[OBA:0];
+              end else oblk_q <= oblk_q + 16'd1;
+            end
+            if (core_done_i) begin
+              issued_q   <= issued_q + core_cnt_macs_i;
+              oskipped_q <= oskipped_q + core_cnt_out_skip_i;
+              cs_q <= 1'b0;
+            end
+          end else if (ls_q == L_DONE) begin
+            // hand the loaded tile to the core; load the next one, if any, into the other bank
+            cs_q <= 1'b1;
             core_sv_q <= 1'b1;
+            cp_lanes_q <= lanes_q; cp_toff_q <= toff_q; cpb_q <= ldb_q;
             obase_q <= {(OBA+1){1'b0}}; oblk_q <= 16'd0;
-            state_q <= S_CORE;
-          end
-        end
-        S_CORE: begin
-          if (core_out_valid_i) begin
-            if (owe && core_out_scale_i == 8'hff) nan_q <= 1'b1;
-            if (oblk_q + 16'd1 == NOB16) begin
-              oblk_q  <= 16'd0;
-              obase_q <= obase_q + nbi_q[OBA:0];
-            end else oblk_q <= oblk_q + 16'd1;
-          end
-          if (core_done_i) begin
-            issued_q   <= issued_q + core_cnt_macs_i;
-            oskipped_q <= oskipped_q + core_cnt_out_skip_i;
             i0_q   <= i0_q + T16;
             aoff_q <= aoff_q + ({ {(AW-16){1'b0}}, rpad} << LT);
             soff_q <= soff_q + ({ {(AW-16){1'b0}}, nbr_q} << LT);
             moff_q <= moff_q + T8;
             toff_q <= toff_q + NOB16;
-            if (i0_q + T16 >= I_q || i0_q + T16 < i0_q) begin
-              // every tile done: write the output
-              ra_q <= {(OBA+1){1'b0}};
-              enc_last_seen_q <= 1'b0;
-              wr_cv_q <= 1'b1; wr_ca_q <= out_addr_q;
-              if (ocomp_q) begin
-                wr_cb_q <= out_max_q; wr_cr_q <= 16'd1; wr_cs_q <= {AW{1'b0}};
-              end else begin
-                wr_cb_q <= {16'd0, ipad}; wr_cr_q <= J_q;
-                wr_cs_q <= { {(AW-16){1'b0}}, ipad};
-              end
-              state_q <= S_WOUT;
-            end else state_q <= S_TILE;
+            ldb_q  <= ~ldb_q;
+            ls_q   <= (i0_q + T16 >= I_q || i0_q + T16 < i0_q) ? L_IDLE : L_CLR;
+          end else if (ls_q == L_IDLE) begin
+            // every tile done: write the output
+            ra_q <= {(OBA+1){1'b0}};
+            enc_last_seen_q <= 1'b0;
+            wr_cv_q <= 1'b1; wr_ca_q <= out_addr_q;
+            if (ocomp_q) begin
+              wr_cb_q <= out_max_q; wr_cr_q <= 16'd1; wr_cs_q <= {AW{1'b0}};
+            end else begin
+              wr_cb_q <= {16'd0, ipad}; wr_cr_q <= J_q;
+              wr_cs_q <= { {(AW-16){1'b0}}, ipad};
+            end
+            state_q <= S_WOUT;
           end
         end
         S_WOUT: begin

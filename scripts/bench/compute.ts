@@ -92,7 +92,7 @@ export function computeDescription(
     ...base,
     name: "bench_compute",
     buffers: {
-      weightBytes: Math.max(base.buffers.weightBytes, T * rMax),
+      weightBytes: Math.max(base.buffers.weightBytes, 2 * T * rMax),
       inputBytes: Math.max(base.buffers.inputBytes, 65536),
       outputBytes: Math.max(base.buffers.outputBytes, 16384),
     },
