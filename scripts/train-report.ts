@@ -8,13 +8,14 @@
  *   npm run train-report -- --rerun     # run everything again
  *   npm run train-report -- --only cnn  # runs whose name contains "cnn" (comma-separated list)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import * as prettier from "prettier";
 import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
+import { GEMM_KINDS, hwStatsMarkdown } from "../training/hw-backend.ts";
 import { TRAFFIC_KINDS, sparsity } from "../training/metrics.ts";
 import type { ModelName } from "../training/network.ts";
 import {
@@ -324,7 +325,99 @@ function charts(byModel: Record<PageModel, RunResult[]>, imgDir: string): string
   return files;
 }
 
-function page(byModel: Record<PageModel, RunResult[]>, figs: string[]): string {
+/** The runs on the processor (training/results/*-hw.json, backend hw): how, figures, limits. */
+function hardwareSection(hw: readonly RunResult[]): string {
+  const L: string[] = ["## Training on the processor\n"];
+  L.push(
+    "With `--backend hw` every layer GEMM of every training step (FP, BP and WG of each layer) runs on the processor's " +
+      "emitted Verilog, Verilated, through the host runtime (`testbench/host/`), instead of the golden model " +
+      "(`training/hw-backend.ts`). Each GEMM is one simulator run: a `HostSession` on a fresh memory image, the operands " +
+      "placed in the processor's layouts (`docs/top.md`: FP A = W raw, B = X^T as codec streams, output Y^T compressed " +
+      "plus the ReLU mask; BP A = W^T raw, B = dY^T streams, OUT_SKIP with the mask of X, output dX^T compressed; WG A = X " +
+      "raw, B = dY streams, output dW raw), one job per chunk of B's rows (`planChunks`: each chunk fits the B buffer and " +
+      "the output buffer), the register program run on one `SimBackend` built once and reused, the result read back from " +
+      "the final memory (streams decoded with the golden model's codec). Every run is checked three ways, and any " +
+      "difference stops the training with the job, the register or the bytes:\n",
+  );
+  L.push(
+    "- `session.check`: every register read (STATUS, IRQ_STATUS, JOB_OUT_BYTES, PERF_MACS_ISSUED / SKIP_IN / SKIP_OUT, " +
+      "PERF_BYTES_RD / WR) and every byte of the memory image, guard bytes and unallocated bytes included, against the " +
+      "golden model's reference of each job;\n" +
+      "- the processor's three MAC counters against the golden model's, job by job;\n" +
+      "- `checkedBackend(hw, storedBackend(fastBackend))`: the tensor and all operation counters against the training's " +
+      "own GEMM. FP and BP outputs are compared in the form the processor stores them (through the codec, which writes a " +
+      "block without non-zeros with the canonical zero scale); the values are the same, so a hardware run trains exactly " +
+      "as the same run on the fast backend (`test/sim/train-hw.sim.test.ts` compares three steps: losses, accuracy, " +
+      "sparsity and every counter equal, and shows that a corrupted memory byte, counter read or result tensor stops the run).\n",
+  );
+  for (const r of hw) {
+    const h = r.hardware;
+    if (h === undefined) continue;
+    const jsonFile = `training/results/${r.name}.json`;
+    L.push(`### ${r.config.model} ${label(r)} on the ${h.preset} processor (${h.sim})\n`);
+    L.push(`\`${r.command} --json ${jsonFile}\`\n`);
+    if (h.rtlSha256 !== undefined)
+      L.push(
+        `RTL: the ${h.preset} preset's emitted Verilog, SHA-256 \`${h.rtlSha256.slice(0, 16)}\`.\n`,
+      );
+    L.push(
+      `- **${h.steps} training steps in ${h.stepSeconds.toFixed(0)} s: ${h.stepsPerSecond.toFixed(2)} steps/s** ` +
+        `(wall time of the training steps on a shared 2-core machine, without the processor's build${h.compileSeconds > 0 ? ` (${h.compileSeconds.toFixed(0)} s)` : " (cached)"} and the evaluations): ` +
+        `${h.checkedGemms} GEMMs on the processor in ${h.total.jobs} jobs, every one checked; ` +
+        `${(h.total.simSeconds / Math.max(1, h.total.calls)).toFixed(2)} s per GEMM in the simulator and ${(h.total.hostSeconds / Math.max(1, h.total.calls)).toFixed(3)} s on the host on average.`,
+    );
+    const ev = h.evaluation;
+    L.push(
+      `- Test accuracy **${pct(r.testAcc, 2)}** (${r.config.test} digits, evaluated on ${ev !== undefined ? "the processor" : `the ${h.evalBackend} backend`}); ` +
+        `overall interim sparsity ${pct(overall(r))} (activations ${pct(r.summary.actSparsity)}, error gradients ${pct(r.summary.gradSparsity)}).`,
+    );
+    if (ev !== undefined)
+      L.push(
+        `- The test accuracy was evaluated on the processor as well, after every epoch: ${ev.checkedGemms} more FP GEMMs (batch 500), ` +
+          `${ev.total.jobs} jobs, ${ev.total.cycles} RTL cycles, each checked the same way (not in the figures below).`,
+      );
+    const t = h.total;
+    L.push(
+      `- Per training step the processor ran ${Math.round(t.cycles / h.steps)} RTL cycles (PERF_CYCLES) ` +
+        `and moved ${((t.bytesRd + t.bytesWr) / h.steps / 1024).toFixed(1)} KiB over AXI; it issued ${pct(t.macsIssued / t.macsDense)} of the dense MACs` +
+        ` (${GEMM_KINDS.map((k) => `${k.toUpperCase()} ${pct(h.kinds[k].macsIssued / Math.max(1, h.kinds[k].macsDense))}`).join(", ")}).\n`,
+    );
+    L.push(hwStatsMarkdown(h, h.steps));
+    L.push("");
+    L.push(
+      "Rows: per GEMM kind and per shape (A is I x R, B is J x R; one shape per layer and kind, the evaluation's FP at batch " +
+        "500 is not in them). RTL cycles are PERF_CYCLES summed over the jobs; the ideal is MACs issued / T (the lanes' compute " +
+        "alone); skipped in / out are PERF_MACS_SKIP_IN (zeros of the streamed operand) and PERF_MACS_SKIP_OUT (BP's ReLU " +
+        "mask); AXI bytes are PERF_BYTES_RD / WR; sim s and host s are the simulator processes' wall time and the host's " +
+        "(golden model, checks, memory images).\n",
+    );
+  }
+  L.push("**Limits.**\n");
+  L.push(
+    "- The processor's limits decide which networks run: every reduction must fit the lane RAMs (R <= rMax = 256 on " +
+      "the default preset), so the MLP runs on 14 x 14 pooled digits (`mlp14`, 196 -> 64 -> 10) and the batch (WG's " +
+      "reduction) is at most 256. The 784-input MLP and the CNN (WG of a convolution reduces over batch x pixels) do " +
+      "not fit without a host-side split of the reduction, which is not built.\n" +
+      "- The processor computes C = A . B^T with the streamed operand B; WG must write dW blocked like W, so it streams " +
+      "dY (B = dY) and skips dY's zeros, while `weightGradient` of the golden model streams X. The returned WG counters " +
+      "are the golden model's (X's zeros, as on the rest of this page); the tables above show the processor's own.\n" +
+      "- Transposes (W^T, X and dY re-blocked along the batch) are done by the host runtime with the golden model's " +
+      "`transposeReblock`; a re-blocking loader is not built. Each GEMM starts from a fresh memory image, so the weights " +
+      "and activations are placed again for every GEMM (nothing stays in memory between runs).\n" +
+      "- The memory model answers at full speed (no stalls, no latency); cycles are those of the RTL with an ideal memory, " +
+      "and the register programming between jobs is not in PERF_CYCLES. The speed is the simulator's: one Verilator " +
+      "process per GEMM (the training is synchronous, so the GEMMs of a step cannot share a run).\n" +
+      "- The preset must compute the training's numerics (k = 32, nearest, 32-bit accumulator: the default preset); the " +
+      "tiny preset's do not match and are refused.\n",
+  );
+  return L.join("\n");
+}
+
+function page(
+  byModel: Record<PageModel, RunResult[]>,
+  figs: string[],
+  hw: readonly RunResult[] = [],
+): string {
   const all = [...byModel.cnn, ...byModel.mlp];
   const any = all[0];
   const cfg = any?.config ?? { ...DEFAULT_CONFIG };
@@ -370,6 +463,10 @@ function page(byModel: Record<PageModel, RunResult[]>, figs: string[]): string {
   L.push("## External traffic by tensor kind (compressed / dense BFP8)\n");
   L.push(trafficTable(all));
   L.push("");
+  if (hw.length > 0) {
+    L.push(hardwareSection(hw));
+    L.push("");
+  }
   L.push(METHOD(cfg));
   return `${L.join("\n")}\n`;
 }
@@ -441,9 +538,8 @@ WG reads dY and X and writes dW; the first layer's X is the quantized image batc
 k 32, 64-bit bus) and in dense BFP8. Masks are counted as plain bitmaps in both. Re-blocking and lowering happen on
 the way in, so each tensor is counted in its stored form each time it moves.
 
-**Training on the hardware.** Not done yet: the processor's top level does not exist. Every layer GEMM already goes
-through the \`GemmBackend\` interface, so a backend that runs \`forward\` / \`backward\` / \`weightGradient\` on the
-Verilated processor through the host runtime plugs in without touching the rest of \`training/\`.
+**Training on the hardware.** Every layer GEMM goes through the \`GemmBackend\` interface; \`--backend hw\` runs them
+on the Verilated processor through the host runtime (see "Training on the processor" above).
 
 **Reproduce.** Each run is one command (listed per run above, fixed seeds); \`npm run train-report\` reruns any
 missing run, saves it to \`training/results/<run>.json\` and regenerates this page and its figures.
@@ -526,7 +622,13 @@ async function main(argv: string[]): Promise<void> {
     mlp: results.filter((r) => r.config.model === "mlp"),
   };
   const figs = charts(byModel, a.img);
-  await writeFormatted(a.out, page(byModel, figs));
+  // runs on the processor: every saved result of backend hw
+  const hw = readdirSync(a.dir)
+    .filter((f) => f.endsWith("-hw.json"))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(a.dir, f), "utf8")) as RunResult)
+    .filter((r) => r.hardware !== undefined);
+  await writeFormatted(a.out, page(byModel, figs, hw));
   console.log(
     `wrote ${relative(process.cwd(), a.out)} and ${figs.length} figures in ${relative(process.cwd(), a.img)}`,
   );

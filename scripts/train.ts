@@ -22,6 +22,8 @@ import {
   runTraining,
 } from "../training/run.ts";
 import type { ModelName } from "../training/network.ts";
+import { HwMismatchError, hwStatsMarkdown } from "../training/hw-backend.ts";
+import type { Simulator } from "../testbench/sim.ts";
 
 async function main(argv: string[]): Promise<void> {
   const a = await yargs(argv)
@@ -75,10 +77,26 @@ async function main(argv: string[]): Promise<void> {
     .option("train", { type: "number", default: DEFAULT_CONFIG.train, describe: "training digits" })
     .option("test", { type: "number", default: DEFAULT_CONFIG.test, describe: "test digits" })
     .option("backend", {
-      choices: ["fast", "model", "checked"] as const,
+      choices: ["fast", "model", "checked", "hw"] as const,
       default: "fast" as const,
       describe:
-        "where BFP8 GEMMs run: fast (training/fastgemm.ts), model (generator/model/gemm.ts, slow), checked (both, compared on every GEMM)",
+        "where BFP8 GEMMs run: fast (training/fastgemm.ts), model (generator/model/gemm.ts, slow), checked (both, compared on every GEMM), hw (the simulated processor through the host runtime, checked against the golden model on every GEMM)",
+    })
+    .option("preset", {
+      type: "string",
+      default: "default",
+      describe: "--backend hw: the processor (a shipped preset with the training's numerics)",
+    })
+    .option("sim", {
+      choices: ["verilator", "icarus"] as const,
+      default: "verilator" as const,
+      describe: "--backend hw: the simulator (built once, cached in build/train-hw/<preset>/)",
+    })
+    .option("hw-eval", {
+      type: "boolean",
+      default: false,
+      describe:
+        "--backend hw: evaluate the test accuracy on the processor too (default: fast backend)",
     })
     .option("max-steps", { type: "number", describe: "stop after this many steps" })
     .option("bytes", {
@@ -95,6 +113,10 @@ async function main(argv: string[]): Promise<void> {
     .option("quiet", { type: "boolean", default: false, describe: "no progress bar" })
     .example("$0 --model cnn --mode fp32", "FP32 baseline")
     .example("$0 --model cnn --mode sparse --target-sparsity 0.9", "sparsity scaling to 90%")
+    .example(
+      "$0 --model mlp14 --mode sparse --target-act 0.9 --target-grad 0.95 --raw-pixels --backend hw --max-steps 300",
+      "every training GEMM on the Verilated default processor",
+    )
     .strict()
     .help()
     .alias("h", "help")
@@ -129,9 +151,28 @@ async function main(argv: string[]): Promise<void> {
     ...(thresholdAct === undefined ? {} : { thresholdAct }),
     ...(thresholdGrad === undefined ? {} : { thresholdGrad }),
     ...(a["max-steps"] === undefined ? {} : { maxSteps: a["max-steps"] }),
+    ...(a.backend === "hw"
+      ? { hw: { preset: a.preset, sim: a.sim as Simulator, evalOnHw: a["hw-eval"] } }
+      : {}),
   };
-  const result = runTraining(config, a.quiet ? {} : { progress: process.stderr });
+  const result = runTraining(config, {
+    ...(a.quiet ? {} : { progress: process.stderr }),
+    hw: { log: (m) => process.stderr.write(`${m}\n`) },
+  });
   console.log(summaryMarkdown(result));
+  if (result.hardware !== undefined) {
+    const h = result.hardware;
+    console.log(
+      `\n### On the processor\n\n${h.steps} training steps in ${h.stepSeconds.toFixed(1)} s: **${h.stepsPerSecond.toFixed(2)} steps/s**; ` +
+        `${h.checkedGemms} GEMMs, each checked against the golden model (session.check) and the fast backend (checkedBackend); ` +
+        `test accuracy evaluated on the ${h.evalBackend} backend.\n`,
+    );
+    console.log(hwStatsMarkdown(h, h.steps));
+    if (h.evaluation !== undefined)
+      console.log(
+        `\nEvaluation on the processor (not in the table): ${h.evaluation.checkedGemms} GEMMs, ${h.evaluation.total.jobs} jobs, ${h.evaluation.total.cycles} RTL cycles.`,
+      );
+  }
   if (a.json !== undefined) {
     mkdirSync(dirname(a.json), { recursive: true });
     const options = (await prettier.resolveConfig(a.json)) ?? {};
@@ -146,6 +187,10 @@ async function main(argv: string[]): Promise<void> {
 main(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof GenError) {
     console.error(e.format());
+    process.exit(1);
+  }
+  if (e instanceof HwMismatchError) {
+    console.error(`\ntraining on the processor stopped: ${e.message}`);
     process.exit(1);
   }
   throw e;

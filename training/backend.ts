@@ -6,9 +6,9 @@
  *   fast     training/fastgemm.ts (typed arrays; the default)
  *   model    generator/model/gemm.ts itself (slow; the reference)
  *   checked  runs fast and model and throws on the first difference (for tests and --verify)
- *
- * A hardware backend (every GEMM on the Verilated processor through the host runtime) plugs in
- * here with the same three methods; nothing else in training/ needs to change.
+ *   hw       training/hw-backend.ts: every GEMM on the simulated processor through the host
+ *            runtime, checked against the golden model (training/run.ts wraps it in
+ *            checkedBackend(hw, storedBackend(fast)))
  */
 import type { BfpMatrix } from "../generator/model/bfp8.ts";
 import {

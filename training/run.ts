@@ -23,6 +23,7 @@ import {
   standardize,
 } from "./data.ts";
 import { type Engine, type Stored, bfp8Engine, fp32Engine } from "./engine.ts";
+import { type HwBackendOptions, type HwStats, hwBackend, storedBackend } from "./hw-backend.ts";
 import {
   CODEC,
   type Count,
@@ -47,7 +48,7 @@ import { type ThresholdPolicy, fixedThresholdPolicy, offPolicy, targetPolicy } f
 import { Progress, type ProgressSink } from "./progress.ts";
 
 export type Mode = "fp32" | "bfp8" | "sparse";
-export type BackendName = "fast" | "model" | "checked";
+export type BackendName = "fast" | "model" | "checked" | "hw";
 
 export interface RunConfig {
   model: ModelName;
@@ -73,6 +74,8 @@ export interface RunConfig {
   maxSteps?: number;
   /** Input pixels: standardized with the training set's mean and std, or raw [0, 1]. */
   pixels: "standardized" | "raw";
+  /** backend hw: the processor (a preset), its simulator, and whether evaluation runs on it too. */
+  hw?: { preset: string; sim: "verilator" | "icarus"; evalOnHw: boolean };
 }
 
 export const DEFAULT_CONFIG: Omit<RunConfig, "model" | "mode"> = {
@@ -137,6 +140,21 @@ export interface RunResult {
   traffic: Record<TrafficKind, Traffic> | null;
   summary: ReturnType<typeof summarize>;
   seconds: number;
+  /** backend hw: the processor's figures (training steps only unless evaluation ran on it). */
+  hardware?: HardwareResult;
+}
+
+export interface HardwareResult extends HwStats {
+  /** Training steps, their wall time (FP, loss, BP, WG, update; no evaluation, no build) and rate. */
+  steps: number;
+  stepSeconds: number;
+  stepsPerSecond: number;
+  /** Where the test accuracy was measured. */
+  evalBackend: string;
+  /** GEMMs compared with the fast backend by checkedBackend (every one of them). */
+  checkedGemms: number;
+  /** --hw-eval: the evaluations' GEMMs on the processor (not in the figures above). */
+  evaluation?: HwStats & { checkedGemms: number };
 }
 
 function pct(x: number): string {
@@ -154,6 +172,7 @@ export function runName(c: RunConfig): string {
   }
   if (c.pixels !== DEFAULT_CONFIG.pixels) name += `-${c.pixels}`;
   if (c.seed !== DEFAULT_CONFIG.seed) name += `-s${c.seed}`;
+  if (c.backend === "hw") name += "-hw";
   return name;
 }
 
@@ -175,6 +194,11 @@ export function runCommand(c: RunConfig): string {
   if (c.test !== d.test) a.push(`--test ${c.test}`);
   if (c.pixels === "raw") a.push("--raw-pixels");
   if (c.backend !== d.backend) a.push(`--backend ${c.backend}`);
+  if (c.backend === "hw" && c.hw !== undefined) {
+    if (c.hw.preset !== "default") a.push(`--preset ${c.hw.preset}`);
+    if (c.hw.sim !== "verilator") a.push(`--sim ${c.hw.sim}`);
+    if (c.hw.evalOnHw) a.push("--hw-eval");
+  }
   if (c.bytes !== d.bytes) a.push("--no-bytes");
   if (c.maxSteps !== undefined) a.push(`--max-steps ${c.maxSteps}`);
   return a.join(" ");
@@ -231,11 +255,55 @@ function backendByName(name: BackendName): GemmBackend {
   return fastBackend;
 }
 
+/** The hardware backend, checked on every GEMM against the fast backend (throws on a difference). */
+function hardwareBackend(
+  config: RunConfig,
+  hooks: RunHooks,
+): { backend: GemmBackend & { readonly checks: number }; stats: () => HwStats; rMax: number } {
+  const hw = hwBackend({
+    preset: config.hw?.preset ?? "default",
+    sim: config.hw?.sim ?? "verilator",
+    ...hooks.hw,
+  });
+  const n = hw.ctx.num;
+  if (n.k !== NUMERICS.k || n.rounding !== NUMERICS.rounding || n.accWidth !== NUMERICS.accWidth)
+    throw new GenError(
+      "E_MODEL_ARG",
+      `--preset ${config.hw?.preset}: the processor computes k = ${n.k}, ${n.rounding}, ${n.accWidth}-bit accumulator, the training k = ${NUMERICS.k}, ${NUMERICS.rounding}, ${NUMERICS.accWidth}-bit`,
+      { field: "--preset", hint: "use the default preset (the training's numerics)" },
+    );
+  return {
+    rMax: hw.ctx.top.rMax,
+    backend: checkedBackend(hw, storedBackend(fastBackend, hw.ctx)),
+    stats: () => hw.stats(),
+  };
+}
+
+/** Every reduction must fit the processor's lane RAMs: FP's K, BP's M, WG's batch x positions. */
+function checkFits(layers: readonly Layer[], config: RunConfig, rMax: number): void {
+  layers.forEach((l, li) => {
+    const reductions: [string, number][] = [
+      ["FP", l.K],
+      ["BP", li > 0 ? l.M : 0],
+      ["WG (batch x positions)", config.batch * l.outShape.h * l.outShape.w],
+    ];
+    for (const [step, r] of reductions)
+      if (r > rMax)
+        throw new GenError(
+          "E_MODEL_ARG",
+          `--model ${config.model} --batch ${config.batch}: ${l.spec.name}'s ${step} reduces over ${r} > rMax = ${rMax} of the processor`,
+          { field: "--model", hint: "mlp14 with a batch of at most 256 fits the default preset" },
+        );
+  });
+}
+
 export interface RunHooks {
   /** Where the progress bar goes (undefined: no progress output). */
   progress?: ProgressSink;
   /** Called after every step (tests). */
   onStep?: (step: number, loss: number) => void;
+  /** backend hw: progress messages, the build folder, fault injection (tests). */
+  hw?: Pick<HwBackendOptions, "log" | "dir" | "tamper">;
 }
 
 function batchImages(data: Dataset, idx: Int32Array): { images: Float32Array; labels: Uint8Array } {
@@ -280,6 +348,31 @@ export function runTraining(config: RunConfig, hooks: RunHooks = {}): RunResult 
   });
   if (config.mode === "fp32")
     return trainWith(fp32Engine("f32"), layers, config, train, test, hooks);
+  if (config.backend === "hw") {
+    const hw = hardwareBackend(config, hooks);
+    checkFits(layers, config, hw.rMax);
+    const eng = bfp8Engine(NUMERICS, hw.backend);
+    // evaluation on its own backend instance (the same build), so the figures stay apart
+    const hwEval = config.hw?.evalOnHw === true ? hardwareBackend(config, hooks) : undefined;
+    const evalEng = bfp8Engine(NUMERICS, hwEval?.backend ?? fastBackend);
+    const timing = { stepSeconds: 0 };
+    const r = trainWith(eng, layers, config, train, test, hooks, evalEng, timing);
+    const st = hw.stats();
+    // the processor's build (the first run, when not cached) is not a training step
+    const stepSeconds = timing.stepSeconds - st.compileSeconds;
+    r.hardware = {
+      ...st,
+      steps: r.steps,
+      stepSeconds,
+      stepsPerSecond: r.steps / stepSeconds,
+      evalBackend: evalEng.backendName,
+      checkedGemms: hw.backend.checks,
+      ...(hwEval === undefined
+        ? {}
+        : { evaluation: { ...hwEval.stats(), checkedGemms: hwEval.backend.checks } }),
+    };
+    return r;
+  }
   const eng = bfp8Engine(NUMERICS, backendByName(config.backend));
   return trainWith(eng, layers, config, train, test, hooks);
 }
@@ -291,9 +384,12 @@ function trainWith<T extends Stored>(
   train: Dataset,
   test: Dataset,
   hooks: RunHooks,
+  evalEng: Engine<T> = eng,
+  timing: { stepSeconds: number } = { stepSeconds: 0 },
 ): RunResult {
   const t0 = performance.now();
   const net = new Net(layers, eng);
+  const evalNet = evalEng === eng ? net : new Net(layers, evalEng);
   const L = layers.length;
   const hidden = (li: number): boolean => li < L - 1;
   const actPolicies = layers.map((_, li) =>
@@ -318,6 +414,7 @@ function trainWith<T extends Stored>(
     let correct = 0;
     let seen = 0;
     for (let s = 0; s < stepsPerEpoch && step < totalSteps; s++, step++) {
+      const ts = performance.now();
       const idx = perm.subarray(s * config.batch, (s + 1) * config.batch);
       const { images, labels } = batchImages(train, idx);
       const n = idx.length;
@@ -342,6 +439,7 @@ function trainWith<T extends Stored>(
         if (gradPolicies[li]!.kind === "target" && st.dy !== undefined)
           gradPolicies[li]!.observe(eng.unpack(st.dy));
       });
+      timing.stepSeconds += (performance.now() - ts) / 1000;
       lossSum += lossRes.loss * n;
       correct += lossRes.correct;
       seen += n;
@@ -354,7 +452,7 @@ function trainWith<T extends Stored>(
         extra: `epoch ${ep + 1}/${config.epochs}`,
       });
     }
-    const testAcc = evaluate(net, test, actPolicies);
+    const testAcc = evaluate(evalNet, test, actPolicies);
     const sum = summarize(epochMetrics);
     const log: EpochLog = {
       epoch: ep + 1,
@@ -369,7 +467,7 @@ function trainWith<T extends Stored>(
     epochs.push(log);
     bar.done(
       `epoch ${log.epoch}: train loss ${log.trainLoss.toFixed(4)} acc ${(100 * log.trainAcc).toFixed(2)}% | ` +
-        `test acc ${(100 * testAcc).toFixed(2)}% | sparsity act ${(100 * log.actSparsity).toFixed(1)}% ` +
+        `test acc ${(100 * testAcc).toFixed(2)}%${evalEng === eng ? "" : ` (evaluated on the ${evalEng.backendName} backend)`} | sparsity act ${(100 * log.actSparsity).toFixed(1)}% ` +
         `grad ${(100 * log.gradSparsity).toFixed(1)}% overall ${(100 * log.overallSparsity).toFixed(1)}% | ` +
         `${log.seconds.toFixed(1)}s`,
     );
