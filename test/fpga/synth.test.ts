@@ -238,6 +238,8 @@ describe("npm run synth", () => {
     const r = script([
       "--preset",
       "tiny",
+      "--module",
+      "pe",
       "--device",
       "up5k",
       "--freq",
