@@ -38,8 +38,11 @@ export interface ErrRegion {
   hi: bigint;
 }
 
-/** The memory model's and the stream drivers' behaviour. */
-export interface DmaBusConfig {
+/**
+ * The AXI memory model's stalls and latencies (testbench/templates/axi_mem_model.sv.hbs): cycles
+ * of latency, and per-cycle probabilities (percent) of each channel's ready or valid.
+ */
+export interface AxiMemStalls {
   rdLatency: number;
   wrLatency: number;
   arReadyPct: number;
@@ -47,6 +50,10 @@ export interface DmaBusConfig {
   awReadyPct: number;
   wReadyPct: number;
   bValidPct: number;
+}
+
+/** The memory model's and the stream drivers' behaviour. */
+export interface DmaBusConfig extends AxiMemStalls {
   /** Read stream consumer's ready probability. */
   outReadyPct: number;
   /** Write stream producer's valid probability. */

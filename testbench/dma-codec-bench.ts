@@ -36,6 +36,7 @@ import {
   withMakeFlags,
 } from "./codec-bench.ts";
 import {
+  type AxiMemStalls,
   DmaGolden,
   type ErrRegion,
   type RdExpect,
@@ -153,14 +154,7 @@ export function roundTripTensors(o: RoundTripTensorOptions): RoundTripTensor[] {
 // ------------------------------------------------------------------ bus
 
 /** The memory model's channels, the block source feeding the encoder and the decoder's sink. */
-export interface RoundTripBus {
-  rdLatency: number;
-  wrLatency: number;
-  arReadyPct: number;
-  rValidPct: number;
-  awReadyPct: number;
-  wReadyPct: number;
-  bValidPct: number;
+export interface RoundTripBus extends AxiMemStalls {
   /** Blocks offered to the encoder, percent of cycles. */
   encValidPct: number;
   /** Decoded blocks accepted, percent of cycles. */

@@ -13,7 +13,7 @@ import { type Design, elaborate } from "../../generator/elab/elaborate.ts";
 import { type FileSet, emitRtl } from "../../generator/emit/emit.ts";
 import { banner, renderTb } from "../../generator/emit/render.ts";
 import { Rng } from "../../generator/model/rng.ts";
-import { renderAxiTbModels } from "../dma-bench.ts";
+import { type AxiMemStalls, renderAxiTbModels } from "../dma-bench.ts";
 import { type SimResult, type Simulator, runSim } from "../sim.ts";
 import type { HostContext } from "./context.ts";
 import type { Backend } from "./golden-backend.ts";
@@ -22,15 +22,7 @@ import { type Op, opLine } from "./program.ts";
 import type { AxiTraffic, RunOutput } from "./session.ts";
 
 /** The AXI memory model's stalls and latencies (percent = probability per cycle). */
-export interface BusStalls {
-  rdLatency: number;
-  wrLatency: number;
-  arReadyPct: number;
-  rValidPct: number;
-  awReadyPct: number;
-  wReadyPct: number;
-  bValidPct: number;
-}
+export type BusStalls = AxiMemStalls;
 
 export const FULL_SPEED: BusStalls = {
   rdLatency: 0,
