@@ -64,6 +64,7 @@ import {
 } from "../testbench/host/tensors.ts";
 import type { Simulator } from "../testbench/sim.ts";
 import type { BackendResult, GemmBackend } from "./backend.ts";
+import { zeroCounters } from "./network.ts";
 
 export type GemmKind = "fp" | "bp" | "wg";
 export const GEMM_KINDS: readonly GemmKind[] = ["fp", "bp", "wg"];
@@ -252,15 +253,7 @@ export function hwBackend(o: HwBackendOptions = {}): HwBackend {
     const hw = zeroCounts();
     hw.calls = 1;
     hw.jobs = jobs.length;
-    const golden: OpCounters = {
-      macsDense: 0,
-      macsOutputSkipped: 0,
-      macsInputSkipped: 0,
-      macsIssued: 0,
-      macsEffectual: 0,
-      outputsComputed: 0,
-      outputsSkipped: 0,
-    };
+    const golden: OpCounters = zeroCounters();
     for (const j of jobs) {
       const out = chk.outcomes[j.index];
       const g = j.golden.result?.counters;

@@ -245,6 +245,17 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
   ];
 }
 
+/** The job's external addresses: each a `_LO` register, and a `_HI` one for addresses over 32 bits. */
+export const JOB_ADDRESS_BASES: readonly string[] = [
+  "JOB_ADDR_A",
+  "JOB_ADDR_A_SCALE",
+  "JOB_ADDR_B",
+  "JOB_ADDR_MASK_IN",
+  "JOB_ADDR_OUT",
+  "JOB_ADDR_OUT_SCALE",
+  "JOB_ADDR_MASK_OUT",
+];
+
 /** Names of the standard registers (for validation of extra registers). Widest configuration. */
 export const STANDARD_REGISTER_NAMES: readonly string[] = [
   "ID",
@@ -258,11 +269,8 @@ export const STANDARD_REGISTER_NAMES: readonly string[] = [
   "JOB_DIM_J",
   "JOB_DIM_R",
   "JOB_THRESHOLD",
-  ...["JOB_ADDR_A", "JOB_ADDR_A_SCALE", "JOB_ADDR_B"].flatMap((b) => [`${b}_LO`, `${b}_HI`]),
+  ...JOB_ADDRESS_BASES.flatMap((b) => [`${b}_LO`, `${b}_HI`]),
   "JOB_B_BYTES",
-  ...["JOB_ADDR_MASK_IN", "JOB_ADDR_OUT", "JOB_ADDR_OUT_SCALE", "JOB_ADDR_MASK_OUT"].flatMap(
-    (b) => [`${b}_LO`, `${b}_HI`],
-  ),
   "JOB_OUT_MAX",
   "JOB_OUT_BYTES",
   ...[

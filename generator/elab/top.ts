@@ -5,6 +5,7 @@
  * these values and nothing else.
  */
 import type { ResolvedDescription } from "../dsl/description.ts";
+import { JOB_ADDRESS_BASES } from "../dsl/regmap.ts";
 import type { CoreParams } from "./core.ts";
 import type { ModuleInstance } from "./elaborate.ts";
 import type { RegfileReg } from "./regfile.ts";
@@ -80,10 +81,53 @@ export function jobFits(p: TopParams, I: number, J: number, R: number): string |
   return undefined;
 }
 
-/** One port connection of the register file inside the top level. */
+/**
+ * One port connection of the register file inside the top level, as data: the template writes
+ * the Verilog. `sig` is a 32-bit sequencer wire; `perf` a 64-bit counter, `hi` its upper word;
+ * `wire` a host-written value the top declares; `irqSet` the sequencer's interrupt pulses;
+ * `zero` a constant 0 (the hardware-set bits of the description's extra registers).
+ */
 export interface RegConn {
   port: string;
-  expr: string;
+  kind: "sig" | "perf" | "wire" | "irqSet" | "zero";
+  name: string;
+  hi: boolean;
+  isSig: boolean;
+  isPerf: boolean;
+  isWire: boolean;
+  isIrqSet: boolean;
+  isZero: boolean;
+}
+
+/** A job address from its `_LO` register wire and, over 32 bits, its `_HI` one. */
+export interface AddrConn {
+  lo: string;
+  hi: string;
+  /** Highest bit of the `_HI` register that holds address bits (addrWidth - 33). */
+  hiMsb: number;
+  wide: boolean;
+}
+
+/** A register wire, or bits `[msb:lsb]` of it, that no block uses. */
+export interface SpareBits {
+  wire: string;
+  part: boolean;
+  msb: number;
+  lsb: number;
+}
+
+function conn(port: string, kind: RegConn["kind"], name = "", hi = false): RegConn {
+  return {
+    port,
+    kind,
+    name,
+    hi,
+    isSig: kind === "sig",
+    isPerf: kind === "perf",
+    isWire: kind === "wire",
+    isIrqSet: kind === "irqSet",
+    isZero: kind === "zero",
+  };
 }
 
 /**
@@ -94,10 +138,11 @@ export interface RegConn {
 export function regConnections(
   regs: readonly RegfileReg[],
   aw: number,
-): { conns: RegConn[]; wires: string[]; spare: string[]; addr: Record<string, string> } {
+): { conns: RegConn[]; wires: string[]; spare: SpareBits[]; addr: Record<string, AddrConn> } {
   const conns: RegConn[] = [];
   const wires: string[] = [];
-  const spare: string[] = [];
+  const spare: SpareBits[] = [];
+  const whole = (wire: string): SpareBits => ({ wire, part: false, msb: 31, lsb: 0 });
   const perf: Record<string, string> = {
     PERF_CYCLES: "perf_cycles",
     PERF_MACS_ISSUED: "perf_issued",
@@ -113,17 +158,17 @@ export function regConnections(
     if (r.isRo) {
       const m = /^(.*)_(LO|HI)$/.exec(r.name);
       const p = m === null ? undefined : perf[m[1] ?? ""];
-      const expr =
-        p !== undefined ? `${p}[${m?.[2] === "HI" ? "63:32" : "31:0"}]` : (ro[r.name] ?? "32'd0");
-      conns.push({ port: `${r.port}_i`, expr });
+      const sig = ro[r.name];
+      if (p !== undefined) conns.push(conn(`${r.port}_i`, "perf", p, m?.[2] === "HI"));
+      else if (sig !== undefined) conns.push(conn(`${r.port}_i`, "sig", sig));
+      else conns.push(conn(`${r.port}_i`, "zero"));
     } else if (r.isW1c) {
-      const set = r.name === "IRQ_STATUS" ? "{30'd0, seq_irq_set}" : "32'd0";
-      conns.push({ port: `${r.port}_set_i`, expr: set });
-      conns.push({ port: `${r.port}_o`, expr: w });
+      conns.push(conn(`${r.port}_set_i`, r.name === "IRQ_STATUS" ? "irqSet" : "zero"));
+      conns.push(conn(`${r.port}_o`, "wire", w));
       wires.push(w);
-      if (r.name !== "IRQ_STATUS") spare.push(w);
+      if (r.name !== "IRQ_STATUS") spare.push(whole(w));
     } else {
-      conns.push({ port: `${r.port}_o`, expr: w });
+      conns.push(conn(`${r.port}_o`, "wire", w));
       wires.push(w);
     }
   }
@@ -139,26 +184,18 @@ export function regConnections(
     "JOB_B_BYTES",
     "JOB_OUT_MAX",
   ]);
-  const addr: Record<string, string> = {};
-  for (const base of [
-    "JOB_ADDR_A",
-    "JOB_ADDR_A_SCALE",
-    "JOB_ADDR_B",
-    "JOB_ADDR_MASK_IN",
-    "JOB_ADDR_OUT",
-    "JOB_ADDR_OUT_SCALE",
-    "JOB_ADDR_MASK_OUT",
-  ]) {
+  const addr: Record<string, AddrConn> = {};
+  for (const base of JOB_ADDRESS_BASES) {
     const lo = `reg_${base.toLowerCase()}_lo_w`;
     const hi = `reg_${base.toLowerCase()}_hi_w`;
-    addr[base] = aw > 32 ? `{${hi}[${aw - 33}:0], ${lo}}` : lo;
+    addr[base] = { lo, hi, hiMsb: aw - 33, wide: aw > 32 };
     used.add(`${base}_LO`);
     used.add(`${base}_HI`);
   }
   for (const r of regs)
-    if (r.isRw && !used.has(r.name)) spare.push(`${r.port}_w`);
+    if (r.isRw && !used.has(r.name)) spare.push(whole(`${r.port}_w`));
     else if (r.isRw && r.name.endsWith("_HI") && aw > 32 && aw - 32 < 32)
-      spare.push(`${r.port}_w[31:${aw - 32}]`);
+      spare.push({ wire: `${r.port}_w`, part: true, msb: 31, lsb: aw - 32 });
   return { conns, wires, spare, addr };
 }
 
@@ -217,15 +254,15 @@ export function topModules(
         JMAX: p.jMax,
         RMAX: p.rMax,
         maskSplit,
-        MWPB: maskSplit ? `16'd${mb / p.wb}` : "16'd1",
-        PMB: maskSplit ? `${lwb + 1}'d0` : `${lwb + 1}'d${mb}`,
-        PPAY: maskSplit ? "{DW{1'b0}}" : `{ {(DW-K){1'b0}}, h_nz}`,
+        // mask words per block (split) or mask bytes per block (pack) of the write phase
+        maskWpb: maskSplit ? mb / p.wb : 1,
+        lwbP1: lwb + 1,
         sdpRam: `${n}_sdp_ram`,
-        // bit index of word wi of a block's codes: wi x DW, as wide as the codes' index
-        WIDX:
-          log2(p.k) > lwb
-            ? `{wi_q[${log2(p.k) - lwb - 1}:0], {${lwb + 3}{1'b0}}}`
-            : `${log2(p.k) + 3}'d0`,
+        // word wi of a block's codes starts at bit wi x DW: wi has LK - LWB bits (none when a
+        // block is one word), the index LK + 3 bits
+        widxW: log2(p.k) - lwb,
+        widxMsb: log2(p.k) - lwb - 1,
+        codeIdxW: log2(p.k) + 3,
       },
     },
     {

@@ -558,7 +558,7 @@ module large_sequencer (
   wire            use_pack  = (state_q == S_WSCL) | (state_q == S_WMSK);
   // code words: word wi of the block's codes (or of its mask bytes)
   wire [256-1:0] wsrc    = (state_q == S_WMSK) ? { {(256-K){1'b0}}, h_nz} : h_q;
-  wire [DW-1:0]   wword   = wsrc[{wi_q[0:0], {7{1'b0}}} +: DW];
+  wire [DW-1:0]   wword   = wsrc[{wi_q[0:0], {(LWB+3){1'b0}}} +: DW];
   wire [15:0]     wpb_now   = (state_q == S_WMSK) ? 16'd1 : WPB16;
   wire            w_lastw   = (wi_q + 16'd1 == wpb_now);
   // packer: P bytes per block (1 for scales, MB for the mask)
