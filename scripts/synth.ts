@@ -8,11 +8,13 @@
  *   npm run synth -- --preset tiny --device hx8k --freq 48 --json
  *   npm run synth -- --verilog bench/fp16_pe/fp16_mac_pe.v --top fp16_mac_pe --param LANES=4
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { boardParams } from "../generator/elab/board.ts";
 import { elaborate } from "../generator/elab/elaborate.ts";
+import { BOARD_NAMES, boardDef, boardPcf } from "../generator/fpga/boards.ts";
 import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
 import { PRESET_NAMES } from "../generator/dsl/presets.ts";
@@ -96,6 +98,11 @@ async function main(argv: string[]): Promise<void> {
     })
     .option("pcf", { type: "string", describe: "pin constraints (implies --no-harness)" })
     .option("bitstream", { type: "boolean", default: false, describe: "also run icepack" })
+    .option("board", {
+      choices: BOARD_NAMES,
+      describe:
+        "build the board wrapper (<name>_board) for a board: its part (overrides --device), pins (a generated .pcf), clock (the timing target) and LEDs, and a bitstream",
+    })
     .option("require-timing", {
       type: "boolean",
       default: false,
@@ -103,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .conflicts("preset", "desc")
     .conflicts("verilog", ["preset", "desc", "module"])
+    .conflicts("board", ["verilog", "module", "top", "pcf"])
     .check((x) => {
       if (x.verilog !== undefined && x.top === undefined) throw new Error("--verilog needs --top");
       if (!(x.freq > 0)) throw new Error("--freq must be a positive number of MHz");
@@ -110,6 +118,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .example("$0 --preset tiny --device up5k", "the tiny preset's top level (or PE) on the UP5K")
     .example("$0 --preset tiny --module pe --json", "its PE on the HX8K, JSON report")
+    .example("$0 --preset tiny --board icebreaker", "the board wrapper, pins and bitstream")
     .example(
       "$0 --verilog bench/fp16_pe/fp16_mac_pe.v --top fp16_mac_pe --param LANES=4",
       "a hand-written design",
@@ -126,15 +135,16 @@ async function main(argv: string[]): Promise<void> {
     })
     .parseAsync();
 
-  const device = a.device;
+  const board = a.board === undefined ? undefined : boardDef(a.board);
+  const device = board?.device ?? a.device;
   const say = (m: string): void => void process.stderr.write(`synth: ${m}\n`);
   const common = (outDir: string): SynthOptions => ({
     device,
     freqMhz: a.freq,
     outDir,
     seed: a.seed,
-    harness: a.harness,
-    bitstream: a.bitstream,
+    harness: a.harness && board === undefined,
+    bitstream: a.bitstream || board !== undefined,
     onProgress: say,
     ...(a.pcf === undefined ? {} : { pcf: a.pcf }),
   });
@@ -150,12 +160,33 @@ async function main(argv: string[]): Promise<void> {
         ? await loadDescriptionFile(a.desc)
         : presetDescription(a.preset ?? "tiny");
     const design = elaborate(desc);
-    const m = chooseModule(design, {
-      ...(a.module === undefined ? {} : { role: a.module }),
-      ...(a.top === undefined ? {} : { top: a.top }),
-    });
-    const out = a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${m.role}-${device}`);
-    report = await synthesizeDesign(design, { top: m.module }, common(out));
+    const m = chooseModule(
+      design,
+      board !== undefined
+        ? { role: "board" }
+        : {
+            ...(a.module === undefined ? {} : { role: a.module }),
+            ...(a.top === undefined ? {} : { top: a.top }),
+          },
+    );
+    const out =
+      a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${a.board ?? m.role}-${device}`);
+    if (board === undefined)
+      report = await synthesizeDesign(design, { top: m.module }, common(out));
+    else {
+      // the wrapper's pins from the board's definition; its UART bit time from the board's clock
+      mkdirSync(out, { recursive: true });
+      const pcf = join(out, `${a.board}.pcf`);
+      writeFileSync(pcf, boardPcf(board, m.module));
+      const bp = boardParams(design.desc, { clockHz: board.clockHz });
+      say(`board ${board.name}: pins in ${relative(process.cwd(), pcf)}, ${bp.baud} baud`);
+      report = await synthesizeDesign(
+        design,
+        { top: m.module },
+        { ...common(out), pcf, freqMhz: board.clockHz / 1e6 },
+        { CLKS_PER_BIT: bp.clksPerBit, LED_ACTIVE_LOW: board.ledActiveLow ? 1 : 0 },
+      );
+    }
   }
 
   const md = markdownReport(report);

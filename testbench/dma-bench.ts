@@ -52,6 +52,12 @@ export interface AxiMemStalls {
   bValidPct: number;
 }
 
+/** Only the memory model's stall fields of a configuration (the template's parameters). */
+export function stallParams(b: AxiMemStalls): AxiMemStalls {
+  const { rdLatency, wrLatency, arReadyPct, rValidPct, awReadyPct, wReadyPct, bValidPct } = b;
+  return { rdLatency, wrLatency, arReadyPct, rValidPct, awReadyPct, wReadyPct, bValidPct };
+}
+
 /** The memory model's and the stream drivers' behaviour. */
 export interface DmaBusConfig extends AxiMemStalls {
   /** Read stream consumer's ready probability. */
@@ -851,13 +857,7 @@ export function runDmaBench(
     timeout,
     memBytes: sc.memBytes,
     memBase: hex(sc.memBase, 64),
-    rdLatency: b.rdLatency,
-    wrLatency: b.wrLatency,
-    arReadyPct: b.arReadyPct,
-    rValidPct: b.rValidPct,
-    awReadyPct: b.awReadyPct,
-    wReadyPct: b.wReadyPct,
-    bValidPct: b.bValidPct,
+    ...stallParams(b),
     memSeed: seedHex(rng),
     nErr: sc.errs.length,
     seedRc: seedHex(rng),

@@ -46,6 +46,7 @@ import {
   memBaseFor,
   parseMemDump,
   renderAxiTbModels,
+  stallParams,
 } from "./dma-bench.ts";
 import { type SimJob, type SimResult, type Simulator, runSim } from "./sim.ts";
 
@@ -591,13 +592,7 @@ export function runRoundTripBench(
       perf: o.perf === true ? 1 : 0,
       memBytes: plan.memBytes,
       memBase: hex(BigInt.asUintN(64, plan.memBase), 64),
-      rdLatency: b.rdLatency,
-      wrLatency: b.wrLatency,
-      arReadyPct: b.arReadyPct,
-      rValidPct: b.rValidPct,
-      awReadyPct: b.awReadyPct,
-      wReadyPct: b.wReadyPct,
-      bValidPct: b.bValidPct,
+      ...stallParams(b),
       memSeed: seed(),
       nErr: plan.errs.length,
       seedEi: seed(),

@@ -10,6 +10,7 @@ import { codecModules } from "./codec.ts";
 import { type CoreParams, coreModules, coreParams } from "./core.ts";
 import { dmaModules } from "./dma.ts";
 import { type RegfileParams, regfileDoc, regfileParams } from "./regfile.ts";
+import { boardModules } from "./board.ts";
 import { topModules } from "./top.ts";
 
 export const GENERATOR_NAME = "sparsetrain-gen";
@@ -159,6 +160,7 @@ export function elaborate(desc: ResolvedDescription): Design {
     ...codecModules(desc),
     ...dmaModules(desc),
     ...topModules(desc, core, regfile.regs),
+    ...boardModules(desc),
   ];
   return { desc, pe, registers, regfile, core, modules };
 }

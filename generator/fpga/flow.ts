@@ -443,6 +443,7 @@ export async function synthesizeDesign(
   design: Design,
   choice: ModuleChoice,
   o: SynthOptions,
+  params?: ParamValues,
 ): Promise<SynthReport> {
   const m = chooseModule(design, choice);
   const files: FileSet = new Map();
@@ -460,7 +461,12 @@ export async function synthesizeDesign(
   const paths = writeFiles(join(resolve(o.outDir), "rtl"), files).filter((f) => f.endsWith(".v"));
   try {
     return await synthesize(
-      { files: paths, top: m.module, label: `${design.desc.name} ${m.role}` },
+      {
+        files: paths,
+        top: m.module,
+        label: `${design.desc.name} ${m.role}`,
+        ...(params === undefined ? {} : { params }),
+      },
       o,
     );
   } catch (e) {

@@ -13,7 +13,7 @@ import { type Design, elaborate } from "../../generator/elab/elaborate.ts";
 import { type FileSet, emitRtl } from "../../generator/emit/emit.ts";
 import { banner, renderTb } from "../../generator/emit/render.ts";
 import { Rng } from "../../generator/model/rng.ts";
-import { type AxiMemStalls, renderAxiTbModels } from "../dma-bench.ts";
+import { type AxiMemStalls, renderAxiTbModels, stallParams } from "../dma-bench.ts";
 import { type SimResult, type Simulator, runSim } from "../sim.ts";
 import type { HostContext } from "./context.ts";
 import type { Backend } from "./golden-backend.ts";
@@ -82,6 +82,15 @@ export interface SimBackendOptions {
   cycleLimit?: number;
   /** Wall-clock limit of a run, ms. */
   timeoutMs?: number;
+  /**
+   * What the program talks to: "axi" (default) the processor's ports straight from the
+   * testbench (tb_top.sv.hbs, the AXI memory model with `bus` stalls); "uart" the board wrapper,
+   * everything over its UART (tb_board.sv.hbs: memory loaded and read back through the bridge,
+   * the board's on-chip memory of memBytes bytes at memBase).
+   */
+  harness?: "axi" | "uart";
+  /** UART bit time in cycles for the "uart" harness (the board's CLKS_PER_BIT; default 4). */
+  clksPerBit?: number;
 }
 
 /** The processor's emitted Verilog: every module of the design (the top among them). */
@@ -107,7 +116,9 @@ const FAIL = /MISMATCH|PROTOCOL ERROR|TIMEOUT|FATAL|\$fatal|ERROR|FAILED/i;
 
 export class SimBackend implements Backend {
   readonly name: string;
-  readonly o: Required<Omit<SimBackendOptions, "rtl" | "top" | "cycleLimit" | "timeoutMs">> &
+  readonly o: Required<
+    Omit<SimBackendOptions, "rtl" | "top" | "cycleLimit" | "timeoutMs" | "harness" | "clksPerBit">
+  > &
     Pick<SimBackendOptions, "cycleLimit" | "timeoutMs">;
   /** Error regions of the next runs. */
   errRegions: ErrRegion[] = [];
@@ -116,6 +127,8 @@ export class SimBackend implements Backend {
   private readonly key: string;
   /** The last run's compile and run results (from sim.ts on a fresh build). */
   last: SimResult | undefined;
+  readonly harness: "axi" | "uart";
+  readonly clksPerBit: number;
 
   constructor(
     readonly ctx: HostContext,
@@ -135,49 +148,70 @@ export class SimBackend implements Backend {
       ...(opts.cycleLimit === undefined ? {} : { cycleLimit: opts.cycleLimit }),
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
     };
-    this.name = opts.sim;
+    this.harness = opts.harness ?? "axi";
+    this.clksPerBit = opts.clksPerBit ?? 4;
+    this.name = this.harness === "uart" ? `${opts.sim} (UART)` : opts.sim;
     const desc = ctx.desc;
-    const top = opts.top ?? `${desc.name}_top`;
+    const top = opts.top ?? `${desc.name}_${this.harness === "uart" ? "board" : "top"}`;
     const rtl = opts.rtl ?? designRtl(elaborate(desc));
     const files = new Map<string, string>();
     for (const [f, text] of rtl) files.set(`rtl_${f}`, text);
     const models = renderAxiTbModels();
-    files.set("axi_mem_model.sv", models.memModel);
     files.set("axi_monitor.sv", models.monitor);
+    if (this.harness === "uart") {
+      const m = this.o.memBytes;
+      if ((m & (m - 1)) !== 0 || this.o.memBase % m !== 0)
+        throw new Error(
+          `the board memory (${m} bytes at 0x${this.o.memBase.toString(16)}) must be a power of two at a multiple of its size`,
+        );
+      files.set(
+        "tb.sv",
+        renderTb("tb_board.sv.hbs", {
+          banner: banner(`Testbench for ${top}`, "testbench/templates/tb_board.sv.hbs"),
+          board: top,
+          dw: desc.dma.dataWidth,
+          bytes: ctx.busBytes,
+          aw: desc.dma.addrWidth,
+          lAddrWidth: desc.regfile.addrWidth,
+          progMax: this.o.progMax,
+          clksPerBit: this.clksPerBit,
+          memBytes: m,
+          waw: Math.round(Math.log2(m / ctx.busBytes)),
+          memBase: hex(BigInt(this.o.memBase), 32),
+          maxBurst: desc.dma.maxBurst,
+          maxOutstanding: desc.dma.maxOutstanding,
+        }),
+      );
+    } else files.set("axi_mem_model.sv", models.memModel);
     const rng = new Rng(this.o.seed ^ 0x70b);
     const seedHex = (): string => ((rng.u32() | 1) >>> 0).toString(16).padStart(8, "0");
     const b = this.o.bus;
-    files.set(
-      "tb.sv",
-      renderTb("tb_top.sv.hbs", {
-        banner: banner(`Testbench for ${top}`, "testbench/templates/tb_top.sv.hbs"),
-        top,
-        dw: desc.dma.dataWidth,
-        bytes: ctx.busBytes,
-        aw: desc.dma.addrWidth,
-        lAddrWidth: desc.regfile.addrWidth,
-        progMax: this.o.progMax,
-        nErr: ERR_SLOTS,
-        axilReadyPct: this.o.axilReadyPct,
-        axilMaxDelay: this.o.axilMaxDelay,
-        memBytes: this.o.memBytes,
-        memBase: hex(BigInt(this.o.memBase), 64),
-        rdLatency: b.rdLatency,
-        wrLatency: b.wrLatency,
-        arReadyPct: b.arReadyPct,
-        rValidPct: b.rValidPct,
-        awReadyPct: b.awReadyPct,
-        wReadyPct: b.wReadyPct,
-        bValidPct: b.bValidPct,
-        memSeed: seedHex(),
-        maxBurst: desc.dma.maxBurst,
-        maxOutstanding: desc.dma.maxOutstanding,
-      }),
-    );
+    if (this.harness === "axi")
+      files.set(
+        "tb.sv",
+        renderTb("tb_top.sv.hbs", {
+          banner: banner(`Testbench for ${top}`, "testbench/templates/tb_top.sv.hbs"),
+          top,
+          dw: desc.dma.dataWidth,
+          bytes: ctx.busBytes,
+          aw: desc.dma.addrWidth,
+          lAddrWidth: desc.regfile.addrWidth,
+          progMax: this.o.progMax,
+          nErr: ERR_SLOTS,
+          axilReadyPct: this.o.axilReadyPct,
+          axilMaxDelay: this.o.axilMaxDelay,
+          memBytes: this.o.memBytes,
+          memBase: hex(BigInt(this.o.memBase), 64),
+          ...stallParams(b),
+          memSeed: seedHex(),
+          maxBurst: desc.dma.maxBurst,
+          maxOutstanding: desc.dma.maxOutstanding,
+        }),
+      );
     const h = createHash("sha256");
     for (const [f, text] of [...files.entries()].sort(([x], [y]) => x.localeCompare(y)))
       h.update(`${f}\n${text}\n`);
-    h.update(`sim=${opts.sim} waves=${this.o.waves} top=${top}`);
+    h.update(`sim=${opts.sim} waves=${this.o.waves} top=${top} harness=${this.harness}`);
     this.key = h.digest("hex");
     this.work = resolve(opts.dir, opts.sim);
     mkdirSync(this.work, { recursive: true });
@@ -215,6 +249,10 @@ export class SimBackend implements Backend {
       join(w, "mem_err.hex"),
       Array.from({ length: ERR_SLOTS }, (_, i) => errLine(this.errRegions[i])).join("\n") + "\n",
     );
+    // over the UART a register access takes about 80 bit times, the memory 10 per byte each way
+    const uart = this.harness === "uart";
+    const perOp = uart ? 120 * this.clksPerBit : 60;
+    const fixed = uart ? 10_000 + 25 * this.clksPerBit * o.memBytes : 10_000;
     const limit =
       o.cycleLimit ??
       Math.min(
@@ -222,8 +260,12 @@ export class SimBackend implements Backend {
         ops.reduce(
           (n, x) =>
             n +
-            (x.op === "poll" || x.op === "waitIrq" ? x.timeout : x.op === "idle" ? x.cycles : 60),
-          10_000,
+            (x.op === "poll" || x.op === "waitIrq"
+              ? x.timeout + perOp
+              : x.op === "idle"
+                ? x.cycles
+                : perOp),
+          fixed,
         ),
       );
     // the master's delays depend on the program only: the same program takes the same cycles in
