@@ -31,23 +31,36 @@ import {
   runDmaBench,
 } from "../testbench/dma-bench.ts";
 import type { Simulator } from "../testbench/sim.ts";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
-}
-
-const kib = Number(arg("kib", "64"));
-const sim = arg("sim", "icarus");
-const presets = arg("presets", PRESET_NAMES.join(",")).split(",");
-if (!Number.isInteger(kib) || kib < 4 || kib > 1024) {
-  console.error("--kib takes an integer from 4 to 1024");
-  process.exit(2);
-}
-if (sim !== "icarus" && sim !== "verilator") {
-  console.error("--sim takes icarus or verilator");
-  process.exit(2);
-}
+const args = yargs(hideBin(process.argv))
+  .scriptName("npm run bench:dma --")
+  .usage("$0 [options]\n\nDMA bus efficiency with and without stalls (Markdown tables).")
+  .option("kib", { type: "number", default: 64, describe: "length of the long transfers, KiB" })
+  .option("sim", {
+    choices: ["icarus", "verilator"] as const,
+    default: "icarus" as const,
+    describe: "simulator",
+  })
+  .option("presets", {
+    type: "string",
+    default: PRESET_NAMES.join(","),
+    describe: "comma-separated presets",
+  })
+  .check(
+    (x) =>
+      (Number.isInteger(x.kib) && x.kib >= 4 && x.kib <= 1024) ||
+      "--kib takes an integer from 4 to 1024",
+  )
+  .strict()
+  .version(false)
+  .help()
+  .alias("h", "help")
+  .parseSync();
+const kib = args.kib;
+const sim: Simulator = args.sim;
+const presets = args.presets.split(",");
 for (const p of presets) {
   if (!PRESET_NAMES.includes(p)) {
     console.error(`unknown preset ${p} (shipped: ${PRESET_NAMES.join(", ")})`);

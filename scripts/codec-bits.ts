@@ -9,22 +9,29 @@
  */
 import type { CodecParams } from "../generator/model/codecs.ts";
 import { Rng } from "../generator/model/rng.ts";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
 import { MASK_DENSITIES, clusteredMask, maskSizes, randomMask } from "./bench/codec-sizes.ts";
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : def;
-  if (!Number.isFinite(v)) {
-    console.error(`--${name} takes a number`);
-    process.exit(2);
-  }
-  return v;
-}
-
-const n = arg("n", 65536);
-const k = arg("k", 32);
-const bus = arg("bus", 64);
-const seed = arg("seed", 1);
+const { n, k, bus, seed } = yargs(hideBin(process.argv))
+  .scriptName("npm run codec-bits --")
+  .usage(
+    "$0 [options]\n\nBits per element of dense, zvc, rle and hbm against the information bound (Markdown table).",
+  )
+  .option("n", { type: "number", default: 65536, describe: "elements per tensor" })
+  .option("k", { type: "number", default: 32, describe: "BFP8 block size" })
+  .option("bus", { type: "number", default: 64, describe: "bus width in bits" })
+  .option("seed", { type: "number", default: 1, describe: "seed of the random masks" })
+  .check(
+    (x) =>
+      [x.n, x.k, x.bus, x.seed].every((v) => Number.isInteger(v)) ||
+      "every option takes an integer",
+  )
+  .strict()
+  .version(false)
+  .help()
+  .alias("h", "help")
+  .parseSync();
 const densities = MASK_DENSITIES;
 const gens = {
   random: (rng: Rng, p: number): Uint8Array => randomMask(rng, n, p),

@@ -12,9 +12,19 @@ import { dequantizeMatrix, quantizeMatrix } from "../generator/model/bfp8.ts";
 import { accValue } from "../generator/model/accum.ts";
 import { forward } from "../generator/model/gemm.ts";
 import { Rng } from "../generator/model/rng.ts";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
 
-const seedArg = process.argv.indexOf("--seed");
-const seed = seedArg >= 0 ? Number(process.argv[seedArg + 1]) : 1;
+const { seed } = yargs(hideBin(process.argv))
+  .scriptName("npm run numerics --")
+  .usage("$0 [--seed N]\n\nError of the BFP8 numerics against float64 (Markdown table).")
+  .option("seed", { type: "number", default: 1, describe: "seed of the random operands" })
+  .check((x) => Number.isInteger(x.seed) || "--seed takes an integer")
+  .strict()
+  .version(false)
+  .help()
+  .alias("h", "help")
+  .parseSync();
 
 type Gen = (rng: Rng) => number;
 const normal: Gen = (r) => r.normal();

@@ -8,8 +8,8 @@
  *   npm run sweep-pe -- --tables-from build/sweep-pe.json     (re-print a saved run's tables)
  *
  * LUT4 counts are Yosys' cells of the PE module alone (the harness is counted apart); logic
- * cells (LCs) and Fmax are nextpnr's, for PE + harness. The array sweep (PEs per array) waits
- * for the compute array's top level: today the PE is the block the sweep can vary freely.
+ * cells (LCs) and Fmax are nextpnr's, for PE + harness. The array sweep (PEs per array, the
+ * compute core as a whole) is scripts/sweep-array.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,23 +19,17 @@ import { peParams } from "../generator/elab/elaborate.ts";
 import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
 import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
-import { FitError, synthesize, type SynthReport } from "../generator/fpga/flow.ts";
-import type { CellCounts } from "../generator/fpga/parse.ts";
-import { fmaxOf } from "../generator/fpga/report.ts";
+import { synthesize } from "../generator/fpga/flow.ts";
 import { renderPe } from "../testbench/pe-bench.ts";
 import { FP16_PE_MODULE, FP16_PE_RTL } from "../bench/fp16_pe/bench.ts";
 
-interface Row {
+import { figuresLine, slope, synthFigures, type SynthFigures } from "./sweep-common.ts";
+
+interface Row extends SynthFigures {
   kind: "bfp8" | "fp16";
   k: number | null;
   lanes: number;
   acc: number | null;
-  block: CellCounts | undefined;
-  lcs: number | undefined;
-  fmax: number | undefined;
-  /** Why place and route gave no figures (does not fit, tool error). */
-  note: string | undefined;
-  seconds: number;
 }
 
 /** What a run saves (--json) and --tables-from reads back. */
@@ -58,17 +52,6 @@ const list = (s: string): number[] =>
     }
     return v;
   });
-
-/** Least-squares slope of LUT4 over lanes: the cost of one more lane. */
-function slope(points: readonly [number, number][]): number | undefined {
-  if (points.length < 2) return undefined;
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
-  return sxx === 0 ? undefined : sxy / sxx;
-}
 
 function tables(s: Sweep): string {
   const dev = DEVICES[s.device];
@@ -144,7 +127,7 @@ function tables(s: Sweep): string {
     );
   }
   out.push(
-    "\nThe array sweep (PEs per array, LUTs per PE of a whole array) waits for the compute array's top level; today the PE is the block the sweep can vary freely.",
+    "\nThe array sweep (PEs per array, LUTs per PE of the whole compute core) is `npm run sweep-array`.",
   );
   return out.join("\n");
 }
@@ -202,42 +185,12 @@ async function main(argv: string[]): Promise<void> {
     params: Record<string, number>,
     dir: string,
   ): Promise<void> => {
-    const t0 = performance.now();
-    let r: SynthReport | undefined;
-    let note: string | undefined;
-    let block: CellCounts | undefined;
-    try {
-      r = await synthesize(
-        { files, top, params },
-        { device, freqMhz: a.freq, outDir: dir, seed: a.seed },
-      );
-      block = r.block;
-    } catch (e) {
-      if (e instanceof FitError) {
-        block = e.block;
-        note = `does not fit: ${e.overflows.map(([res, u]) => `${res} ${u.used}/${u.available}`).join(", ")}`;
-      } else if (e instanceof GenError) {
-        note = `failed: ${e.message.split("\n")[0] ?? ""}`;
-      } else throw e;
-    }
-    const row: Row = {
-      kind,
-      k,
-      lanes,
-      acc,
-      block,
-      lcs: r?.utilisation["ICESTORM_LC"]?.used,
-      fmax: r === undefined ? undefined : fmaxOf(r),
-      note,
-      seconds: (performance.now() - t0) / 1000,
-    };
-    rows.push(row);
-    log(
-      `${kind}${k === null ? "" : ` k=${k}`} lanes=${lanes}: ` +
-        (block === undefined ? "" : `${block.luts} LUT4, ${block.ffs} FF, `) +
-        (row.fmax === undefined ? (note ?? "") : `${row.lcs} LCs, ${row.fmax.toFixed(2)} MHz`) +
-        ` (${row.seconds.toFixed(0)} s)`,
+    const f = await synthFigures(() =>
+      synthesize({ files, top, params }, { device, freqMhz: a.freq, outDir: dir, seed: a.seed }),
     );
+    const row: Row = { kind, k, lanes, acc, ...f };
+    rows.push(row);
+    log(`${kind}${k === null ? "" : ` k=${k}`} lanes=${lanes}: ${figuresLine(f)}`);
   };
 
   for (const k of kList) {

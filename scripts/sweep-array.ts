@@ -1,0 +1,199 @@
+/**
+ * Area and speed of the compute core (or any block of the design) over array sizes: a shipped
+ * preset with its array replaced by each rows x cols in the list and its weight buffer scaled
+ * with the PE count (so the longest reduction stays the preset's), synthesized with Yosys and
+ * placed with nextpnr in the synthesis harness. Prints a Markdown table: cells, LUT4 per PE,
+ * the least-squares LUT4 cost of one more PE, logic cells and Fmax (or why a size does not fit).
+ * See docs/fpga.md.
+ *
+ *   npm run sweep-array -- [--preset tiny] [--arrays 2x4,4x4,4x8] [--lanes 1] [--module core]
+ *   npm run sweep-array -- --tables-from build/sweep-array.json
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import type { ProcessorDescription } from "../generator/dsl/description.ts";
+import { PRESET_NAMES, PRESETS } from "../generator/dsl/presets.ts";
+import { validateDescription } from "../generator/dsl/validate.ts";
+import { elaborate } from "../generator/elab/elaborate.ts";
+import { REPO_ROOT } from "../generator/emit/render.ts";
+import { GenError } from "../generator/errors.ts";
+import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
+import { synthesizeDesign } from "../generator/fpga/flow.ts";
+import { presetDescription } from "../generator/load.ts";
+
+import { figuresLine, slope, synthFigures, type SynthFigures } from "./sweep-common.ts";
+
+interface Row extends SynthFigures {
+  rows: number;
+  cols: number;
+  lanes: number;
+  weightBytes: number;
+}
+
+interface Sweep {
+  command: string;
+  preset: string;
+  module: string;
+  device: DeviceName;
+  freq: number;
+  rows: Row[];
+}
+
+function arrays(s: string): [number, number][] {
+  return s.split(",").map((x) => {
+    const m = /^\s*(\d+)x(\d+)\s*$/.exec(x);
+    if (m === null)
+      throw new GenError("E_DESC_FIELD", `--arrays: "${x}" is not ROWSxCOLS`, {
+        field: "arrays",
+        hint: "for example --arrays 2x4,4x4,4x8",
+      });
+    return [Number(m[1]), Number(m[2])];
+  });
+}
+
+function tables(s: Sweep): string {
+  const dev = DEVICES[s.device];
+  const f = (v: number | undefined, d = 0): string => (v === undefined ? "-" : v.toFixed(d));
+  const out: string[] = [];
+  out.push(
+    `# ${s.module} of the ${s.preset} preset over array sizes on the ${dev.name}, target ${s.freq} MHz\n`,
+  );
+  out.push(`command: \`${s.command}\`\n`);
+  out.push(
+    `LUT4, carry, flip-flop and block-RAM counts are Yosys \`synth_ice40\` cells of the ${s.module} alone; LCs and Fmax are nextpnr's (block + synthesis harness), when it fits.\n`,
+  );
+  out.push(
+    "| array | PEs | lanes / PE | weight bytes | LUT4 | carry | FF | BRAM | LUT4 / PE | LCs | Fmax (MHz) | note |",
+  );
+  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of s.rows) {
+    const pes = r.rows * r.cols;
+    out.push(
+      `| ${r.rows}x${r.cols} | ${pes} | ${r.lanes} | ${r.weightBytes} | ${f(r.block?.luts)} | ${f(r.block?.carries)} | ${f(r.block?.ffs)} | ${f(r.block?.brams)} | ${f(r.block === undefined ? undefined : r.block.luts / pes, 1)} | ${f(r.lcs)} | ${f(r.fmax, 2)} | ${r.note ?? ""} |`,
+    );
+  }
+  const pts: [number, number][] = s.rows
+    .filter((r) => r.block !== undefined)
+    .map((r) => [r.rows * r.cols, r.block?.luts ?? 0]);
+  const k = slope(pts);
+  if (k !== undefined) {
+    const [x0, y0] = pts[0] ?? [0, 0];
+    out.push(
+      `\nLUT4 per additional PE (least-squares slope over the sizes above): **${k.toFixed(0)}**; ` +
+        `the part that does not grow with the array (intercept): ${(y0 - k * x0).toFixed(0)} LUT4.`,
+    );
+  }
+  return out.join("\n");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const a = await yargs(argv)
+    .scriptName("npm run sweep-array --")
+    .usage(
+      "$0 [options]\n\nSynthesize a block of a preset (default: the compute core of tiny) over array sizes; print cells, LUT4 per PE, LCs and Fmax.",
+    )
+    .option("preset", { choices: PRESET_NAMES, default: "tiny", describe: "base preset" })
+    .option("arrays", {
+      type: "string",
+      default: "2x4,4x4,4x8",
+      describe: "array sizes ROWSxCOLS (rows x cols must be a multiple of the block size)",
+    })
+    .option("lanes", { type: "number", describe: "MAC lanes per PE (default: the preset's)" })
+    .option("module", {
+      type: "string",
+      default: "core",
+      describe: 'role of the block ("core", "top", ...)',
+    })
+    .option("device", {
+      choices: DEVICE_NAMES,
+      default: "hx8k" as DeviceName,
+      describe: "iCE40 part",
+    })
+    .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
+    .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
+    .option("out", {
+      type: "string",
+      default: join(REPO_ROOT, "build", "sweep-array"),
+      describe: "work folder",
+    })
+    .option("json", { type: "string", describe: "also save the results to this JSON file" })
+    .option("tables-from", {
+      type: "string",
+      describe: "print the table of a run saved with --json (no synthesis)",
+    })
+    .strict()
+    .version(false)
+    .help()
+    .alias("h", "help")
+    .parseAsync();
+
+  if (a.tablesFrom !== undefined) {
+    console.log(tables(JSON.parse(readFileSync(a.tablesFrom, "utf8")) as Sweep));
+    return;
+  }
+  const base = presetDescription(a.preset);
+  const raw: ProcessorDescription = PRESETS[a.preset] ?? { name: a.preset };
+  const lanes = a.lanes ?? base.array.lanes;
+  const T0 = base.array.rows * base.array.cols;
+  const list = arrays(a.arrays);
+  const log = (m: string): void => void process.stderr.write(`sweep-array: ${m}\n`);
+  // every size is checked before any synthesis starts
+  const descs = list.map(([rows, cols]) => {
+    const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
+    return {
+      rows,
+      cols,
+      weightBytes,
+      desc: validateDescription({
+        ...raw,
+        name: `${a.preset}_a${rows}x${cols}`,
+        array: { rows, cols, lanes },
+        buffers: { ...base.buffers, weightBytes },
+      }),
+    };
+  });
+  const rows: Row[] = [];
+  for (const d of descs) {
+    const dir = join(a.out, `${d.desc.name}-${a.module}-${a.device}`);
+    mkdirSync(dir, { recursive: true });
+    log(
+      `${d.rows}x${d.cols} (${d.rows * d.cols} PEs, ${lanes} lanes each): synthesizing ${a.module}`,
+    );
+    const f = await synthFigures(() =>
+      synthesizeDesign(
+        elaborate(d.desc),
+        { role: a.module },
+        {
+          device: a.device,
+          freqMhz: a.freq,
+          outDir: dir,
+          seed: a.seed,
+          onProgress: (m) => log(`  ${m}`),
+        },
+      ),
+    );
+    const row: Row = { rows: d.rows, cols: d.cols, lanes, weightBytes: d.weightBytes, ...f };
+    rows.push(row);
+    log(`${d.rows}x${d.cols}: ${figuresLine(f)}`);
+  }
+  const sweep: Sweep = {
+    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    preset: a.preset,
+    module: a.module,
+    device: a.device,
+    freq: a.freq,
+    rows,
+  };
+  console.log(tables(sweep));
+  if (a.json !== undefined) writeFileSync(a.json, JSON.stringify(sweep, null, 2) + "\n");
+}
+
+main(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof GenError) {
+    console.error(e.format());
+    process.exit(1);
+  }
+  throw e;
+});
