@@ -19,7 +19,10 @@ export interface RequantParams {
   tagW: number;
   lopW: number;
   lMax: number;
-  accW8: number;
+  /** accW + 1: the right shift beyond which every bit is gone. */
+  accWp1: number;
+  /** Width of a right shift amount 0..accW. */
+  rsW: number;
   idx: number[];
   maxTree: { out: string; a: string; b: string }[];
   maxRoot: string;
@@ -49,7 +52,8 @@ export function requantParams(
     tagW,
     lopW: Math.ceil(Math.log2(accW + 1)),
     lMax: accW - 1 + 508,
-    accW8: accW + 8,
+    accWp1: accW + 1,
+    rsW: Math.ceil(Math.log2(accW + 1)),
     idx,
     maxTree: tree.nodes,
     maxRoot: tree.root,

@@ -49,24 +49,41 @@ module default_bfp8_dot_pe (
   assign in_ready_o = en;
 
   // ------------------------------------------------------------------ stage 1: beat sum
-  // Products as continuous assignments (evaluated from time zero in every simulator). The low
-  // 16 bits of the 16x16 product of the sign-extended codes are the exact signed product
-  // (|a*b| <= 16129); the products are summed by a balanced adder tree.
-  wire [15:0]         prod_0 = { {8{in_a_i[0*8+7]}}, in_a_i[0*8 +: 8]} * { {8{in_b_i[0*8+7]}}, in_b_i[0*8 +: 8]};
+  // Products as continuous assignments (evaluated from time zero in every simulator): signed
+  // 8 x 8 multiplies with a 16-bit result, which is exact (|a*b| <= 16384). Written with signed
+  // 8-bit operands, Yosys maps each to about 180 LUT4 (sign-extending them to 16 x 16 costs
+  // about 245). The products are summed by a balanced adder tree.
+  wire signed [7:0]   ca_0 = in_a_i[0*8 +: 8];
+  wire signed [7:0]   cb_0 = in_b_i[0*8 +: 8];
+  wire signed [15:0]  prod_0 = ca_0 * cb_0;
   wire signed [PW-1:0] sum_0_0 = { { 4{prod_0[15]}}, prod_0 };
-  wire [15:0]         prod_1 = { {8{in_a_i[1*8+7]}}, in_a_i[1*8 +: 8]} * { {8{in_b_i[1*8+7]}}, in_b_i[1*8 +: 8]};
+  wire signed [7:0]   ca_1 = in_a_i[1*8 +: 8];
+  wire signed [7:0]   cb_1 = in_b_i[1*8 +: 8];
+  wire signed [15:0]  prod_1 = ca_1 * cb_1;
   wire signed [PW-1:0] sum_0_1 = { { 4{prod_1[15]}}, prod_1 };
-  wire [15:0]         prod_2 = { {8{in_a_i[2*8+7]}}, in_a_i[2*8 +: 8]} * { {8{in_b_i[2*8+7]}}, in_b_i[2*8 +: 8]};
+  wire signed [7:0]   ca_2 = in_a_i[2*8 +: 8];
+  wire signed [7:0]   cb_2 = in_b_i[2*8 +: 8];
+  wire signed [15:0]  prod_2 = ca_2 * cb_2;
   wire signed [PW-1:0] sum_0_2 = { { 4{prod_2[15]}}, prod_2 };
-  wire [15:0]         prod_3 = { {8{in_a_i[3*8+7]}}, in_a_i[3*8 +: 8]} * { {8{in_b_i[3*8+7]}}, in_b_i[3*8 +: 8]};
+  wire signed [7:0]   ca_3 = in_a_i[3*8 +: 8];
+  wire signed [7:0]   cb_3 = in_b_i[3*8 +: 8];
+  wire signed [15:0]  prod_3 = ca_3 * cb_3;
   wire signed [PW-1:0] sum_0_3 = { { 4{prod_3[15]}}, prod_3 };
-  wire [15:0]         prod_4 = { {8{in_a_i[4*8+7]}}, in_a_i[4*8 +: 8]} * { {8{in_b_i[4*8+7]}}, in_b_i[4*8 +: 8]};
+  wire signed [7:0]   ca_4 = in_a_i[4*8 +: 8];
+  wire signed [7:0]   cb_4 = in_b_i[4*8 +: 8];
+  wire signed [15:0]  prod_4 = ca_4 * cb_4;
   wire signed [PW-1:0] sum_0_4 = { { 4{prod_4[15]}}, prod_4 };
-  wire [15:0]         prod_5 = { {8{in_a_i[5*8+7]}}, in_a_i[5*8 +: 8]} * { {8{in_b_i[5*8+7]}}, in_b_i[5*8 +: 8]};
+  wire signed [7:0]   ca_5 = in_a_i[5*8 +: 8];
+  wire signed [7:0]   cb_5 = in_b_i[5*8 +: 8];
+  wire signed [15:0]  prod_5 = ca_5 * cb_5;
   wire signed [PW-1:0] sum_0_5 = { { 4{prod_5[15]}}, prod_5 };
-  wire [15:0]         prod_6 = { {8{in_a_i[6*8+7]}}, in_a_i[6*8 +: 8]} * { {8{in_b_i[6*8+7]}}, in_b_i[6*8 +: 8]};
+  wire signed [7:0]   ca_6 = in_a_i[6*8 +: 8];
+  wire signed [7:0]   cb_6 = in_b_i[6*8 +: 8];
+  wire signed [15:0]  prod_6 = ca_6 * cb_6;
   wire signed [PW-1:0] sum_0_6 = { { 4{prod_6[15]}}, prod_6 };
-  wire [15:0]         prod_7 = { {8{in_a_i[7*8+7]}}, in_a_i[7*8 +: 8]} * { {8{in_b_i[7*8+7]}}, in_b_i[7*8 +: 8]};
+  wire signed [7:0]   ca_7 = in_a_i[7*8 +: 8];
+  wire signed [7:0]   cb_7 = in_b_i[7*8 +: 8];
+  wire signed [15:0]  prod_7 = ca_7 * cb_7;
   wire signed [PW-1:0] sum_0_7 = { { 4{prod_7[15]}}, prod_7 };
   wire signed [PW-1:0] sum_1_0 = sum_0_0 + sum_0_1;
   wire signed [PW-1:0] sum_1_1 = sum_0_2 + sum_0_3;

@@ -39,6 +39,8 @@ module default_bfp8_requant (
   localparam integer ACC_W = 32;
   // Width of a leading-one position: clog2(ACC_W + 1).
   localparam integer LW = 6;
+  // Width of a right shift 0..ACC_W: clog2(ACC_W + 1).
+  localparam integer RSW = 6;
 
   // ------------------------------------------------------------------ flow control
   reg  s1_valid_q, s2_valid_q;
@@ -66,224 +68,256 @@ module default_bfp8_requant (
   wire [ACC_W-1:0]        mag_0 = zero_0 ? {ACC_W{1'b0}} : (neg_0 ? (~m_0 + 1'b1) : m_0);
   wire [8:0]              e_0   = in_exp_i[0*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_0   = { {(11-LW){1'b0}}, lop(mag_0)} + {2'b00, e_0 };
+  wire [LW-1:0]           lp_0  = lop(mag_0);
+  wire [10:0]             l_0   = { {(11-LW){1'b0}}, lp_0 } + {2'b00, e_0 };
   wire signed [ACC_W-1:0] m_1   = in_acc_i[1*ACC_W +: ACC_W];
   wire                    neg_1 = m_1[ACC_W-1] & ~relu_i;
   wire                    zero_1 = (m_1 == {ACC_W{1'b0}}) | (m_1[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_1 = zero_1 ? {ACC_W{1'b0}} : (neg_1 ? (~m_1 + 1'b1) : m_1);
   wire [8:0]              e_1   = in_exp_i[1*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_1   = { {(11-LW){1'b0}}, lop(mag_1)} + {2'b00, e_1 };
+  wire [LW-1:0]           lp_1  = lop(mag_1);
+  wire [10:0]             l_1   = { {(11-LW){1'b0}}, lp_1 } + {2'b00, e_1 };
   wire signed [ACC_W-1:0] m_2   = in_acc_i[2*ACC_W +: ACC_W];
   wire                    neg_2 = m_2[ACC_W-1] & ~relu_i;
   wire                    zero_2 = (m_2 == {ACC_W{1'b0}}) | (m_2[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_2 = zero_2 ? {ACC_W{1'b0}} : (neg_2 ? (~m_2 + 1'b1) : m_2);
   wire [8:0]              e_2   = in_exp_i[2*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_2   = { {(11-LW){1'b0}}, lop(mag_2)} + {2'b00, e_2 };
+  wire [LW-1:0]           lp_2  = lop(mag_2);
+  wire [10:0]             l_2   = { {(11-LW){1'b0}}, lp_2 } + {2'b00, e_2 };
   wire signed [ACC_W-1:0] m_3   = in_acc_i[3*ACC_W +: ACC_W];
   wire                    neg_3 = m_3[ACC_W-1] & ~relu_i;
   wire                    zero_3 = (m_3 == {ACC_W{1'b0}}) | (m_3[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_3 = zero_3 ? {ACC_W{1'b0}} : (neg_3 ? (~m_3 + 1'b1) : m_3);
   wire [8:0]              e_3   = in_exp_i[3*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_3   = { {(11-LW){1'b0}}, lop(mag_3)} + {2'b00, e_3 };
+  wire [LW-1:0]           lp_3  = lop(mag_3);
+  wire [10:0]             l_3   = { {(11-LW){1'b0}}, lp_3 } + {2'b00, e_3 };
   wire signed [ACC_W-1:0] m_4   = in_acc_i[4*ACC_W +: ACC_W];
   wire                    neg_4 = m_4[ACC_W-1] & ~relu_i;
   wire                    zero_4 = (m_4 == {ACC_W{1'b0}}) | (m_4[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_4 = zero_4 ? {ACC_W{1'b0}} : (neg_4 ? (~m_4 + 1'b1) : m_4);
   wire [8:0]              e_4   = in_exp_i[4*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_4   = { {(11-LW){1'b0}}, lop(mag_4)} + {2'b00, e_4 };
+  wire [LW-1:0]           lp_4  = lop(mag_4);
+  wire [10:0]             l_4   = { {(11-LW){1'b0}}, lp_4 } + {2'b00, e_4 };
   wire signed [ACC_W-1:0] m_5   = in_acc_i[5*ACC_W +: ACC_W];
   wire                    neg_5 = m_5[ACC_W-1] & ~relu_i;
   wire                    zero_5 = (m_5 == {ACC_W{1'b0}}) | (m_5[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_5 = zero_5 ? {ACC_W{1'b0}} : (neg_5 ? (~m_5 + 1'b1) : m_5);
   wire [8:0]              e_5   = in_exp_i[5*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_5   = { {(11-LW){1'b0}}, lop(mag_5)} + {2'b00, e_5 };
+  wire [LW-1:0]           lp_5  = lop(mag_5);
+  wire [10:0]             l_5   = { {(11-LW){1'b0}}, lp_5 } + {2'b00, e_5 };
   wire signed [ACC_W-1:0] m_6   = in_acc_i[6*ACC_W +: ACC_W];
   wire                    neg_6 = m_6[ACC_W-1] & ~relu_i;
   wire                    zero_6 = (m_6 == {ACC_W{1'b0}}) | (m_6[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_6 = zero_6 ? {ACC_W{1'b0}} : (neg_6 ? (~m_6 + 1'b1) : m_6);
   wire [8:0]              e_6   = in_exp_i[6*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_6   = { {(11-LW){1'b0}}, lop(mag_6)} + {2'b00, e_6 };
+  wire [LW-1:0]           lp_6  = lop(mag_6);
+  wire [10:0]             l_6   = { {(11-LW){1'b0}}, lp_6 } + {2'b00, e_6 };
   wire signed [ACC_W-1:0] m_7   = in_acc_i[7*ACC_W +: ACC_W];
   wire                    neg_7 = m_7[ACC_W-1] & ~relu_i;
   wire                    zero_7 = (m_7 == {ACC_W{1'b0}}) | (m_7[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_7 = zero_7 ? {ACC_W{1'b0}} : (neg_7 ? (~m_7 + 1'b1) : m_7);
   wire [8:0]              e_7   = in_exp_i[7*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_7   = { {(11-LW){1'b0}}, lop(mag_7)} + {2'b00, e_7 };
+  wire [LW-1:0]           lp_7  = lop(mag_7);
+  wire [10:0]             l_7   = { {(11-LW){1'b0}}, lp_7 } + {2'b00, e_7 };
   wire signed [ACC_W-1:0] m_8   = in_acc_i[8*ACC_W +: ACC_W];
   wire                    neg_8 = m_8[ACC_W-1] & ~relu_i;
   wire                    zero_8 = (m_8 == {ACC_W{1'b0}}) | (m_8[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_8 = zero_8 ? {ACC_W{1'b0}} : (neg_8 ? (~m_8 + 1'b1) : m_8);
   wire [8:0]              e_8   = in_exp_i[8*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_8   = { {(11-LW){1'b0}}, lop(mag_8)} + {2'b00, e_8 };
+  wire [LW-1:0]           lp_8  = lop(mag_8);
+  wire [10:0]             l_8   = { {(11-LW){1'b0}}, lp_8 } + {2'b00, e_8 };
   wire signed [ACC_W-1:0] m_9   = in_acc_i[9*ACC_W +: ACC_W];
   wire                    neg_9 = m_9[ACC_W-1] & ~relu_i;
   wire                    zero_9 = (m_9 == {ACC_W{1'b0}}) | (m_9[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_9 = zero_9 ? {ACC_W{1'b0}} : (neg_9 ? (~m_9 + 1'b1) : m_9);
   wire [8:0]              e_9   = in_exp_i[9*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_9   = { {(11-LW){1'b0}}, lop(mag_9)} + {2'b00, e_9 };
+  wire [LW-1:0]           lp_9  = lop(mag_9);
+  wire [10:0]             l_9   = { {(11-LW){1'b0}}, lp_9 } + {2'b00, e_9 };
   wire signed [ACC_W-1:0] m_10   = in_acc_i[10*ACC_W +: ACC_W];
   wire                    neg_10 = m_10[ACC_W-1] & ~relu_i;
   wire                    zero_10 = (m_10 == {ACC_W{1'b0}}) | (m_10[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_10 = zero_10 ? {ACC_W{1'b0}} : (neg_10 ? (~m_10 + 1'b1) : m_10);
   wire [8:0]              e_10   = in_exp_i[10*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_10   = { {(11-LW){1'b0}}, lop(mag_10)} + {2'b00, e_10 };
+  wire [LW-1:0]           lp_10  = lop(mag_10);
+  wire [10:0]             l_10   = { {(11-LW){1'b0}}, lp_10 } + {2'b00, e_10 };
   wire signed [ACC_W-1:0] m_11   = in_acc_i[11*ACC_W +: ACC_W];
   wire                    neg_11 = m_11[ACC_W-1] & ~relu_i;
   wire                    zero_11 = (m_11 == {ACC_W{1'b0}}) | (m_11[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_11 = zero_11 ? {ACC_W{1'b0}} : (neg_11 ? (~m_11 + 1'b1) : m_11);
   wire [8:0]              e_11   = in_exp_i[11*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_11   = { {(11-LW){1'b0}}, lop(mag_11)} + {2'b00, e_11 };
+  wire [LW-1:0]           lp_11  = lop(mag_11);
+  wire [10:0]             l_11   = { {(11-LW){1'b0}}, lp_11 } + {2'b00, e_11 };
   wire signed [ACC_W-1:0] m_12   = in_acc_i[12*ACC_W +: ACC_W];
   wire                    neg_12 = m_12[ACC_W-1] & ~relu_i;
   wire                    zero_12 = (m_12 == {ACC_W{1'b0}}) | (m_12[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_12 = zero_12 ? {ACC_W{1'b0}} : (neg_12 ? (~m_12 + 1'b1) : m_12);
   wire [8:0]              e_12   = in_exp_i[12*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_12   = { {(11-LW){1'b0}}, lop(mag_12)} + {2'b00, e_12 };
+  wire [LW-1:0]           lp_12  = lop(mag_12);
+  wire [10:0]             l_12   = { {(11-LW){1'b0}}, lp_12 } + {2'b00, e_12 };
   wire signed [ACC_W-1:0] m_13   = in_acc_i[13*ACC_W +: ACC_W];
   wire                    neg_13 = m_13[ACC_W-1] & ~relu_i;
   wire                    zero_13 = (m_13 == {ACC_W{1'b0}}) | (m_13[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_13 = zero_13 ? {ACC_W{1'b0}} : (neg_13 ? (~m_13 + 1'b1) : m_13);
   wire [8:0]              e_13   = in_exp_i[13*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_13   = { {(11-LW){1'b0}}, lop(mag_13)} + {2'b00, e_13 };
+  wire [LW-1:0]           lp_13  = lop(mag_13);
+  wire [10:0]             l_13   = { {(11-LW){1'b0}}, lp_13 } + {2'b00, e_13 };
   wire signed [ACC_W-1:0] m_14   = in_acc_i[14*ACC_W +: ACC_W];
   wire                    neg_14 = m_14[ACC_W-1] & ~relu_i;
   wire                    zero_14 = (m_14 == {ACC_W{1'b0}}) | (m_14[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_14 = zero_14 ? {ACC_W{1'b0}} : (neg_14 ? (~m_14 + 1'b1) : m_14);
   wire [8:0]              e_14   = in_exp_i[14*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_14   = { {(11-LW){1'b0}}, lop(mag_14)} + {2'b00, e_14 };
+  wire [LW-1:0]           lp_14  = lop(mag_14);
+  wire [10:0]             l_14   = { {(11-LW){1'b0}}, lp_14 } + {2'b00, e_14 };
   wire signed [ACC_W-1:0] m_15   = in_acc_i[15*ACC_W +: ACC_W];
   wire                    neg_15 = m_15[ACC_W-1] & ~relu_i;
   wire                    zero_15 = (m_15 == {ACC_W{1'b0}}) | (m_15[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_15 = zero_15 ? {ACC_W{1'b0}} : (neg_15 ? (~m_15 + 1'b1) : m_15);
   wire [8:0]              e_15   = in_exp_i[15*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_15   = { {(11-LW){1'b0}}, lop(mag_15)} + {2'b00, e_15 };
+  wire [LW-1:0]           lp_15  = lop(mag_15);
+  wire [10:0]             l_15   = { {(11-LW){1'b0}}, lp_15 } + {2'b00, e_15 };
   wire signed [ACC_W-1:0] m_16   = in_acc_i[16*ACC_W +: ACC_W];
   wire                    neg_16 = m_16[ACC_W-1] & ~relu_i;
   wire                    zero_16 = (m_16 == {ACC_W{1'b0}}) | (m_16[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_16 = zero_16 ? {ACC_W{1'b0}} : (neg_16 ? (~m_16 + 1'b1) : m_16);
   wire [8:0]              e_16   = in_exp_i[16*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_16   = { {(11-LW){1'b0}}, lop(mag_16)} + {2'b00, e_16 };
+  wire [LW-1:0]           lp_16  = lop(mag_16);
+  wire [10:0]             l_16   = { {(11-LW){1'b0}}, lp_16 } + {2'b00, e_16 };
   wire signed [ACC_W-1:0] m_17   = in_acc_i[17*ACC_W +: ACC_W];
   wire                    neg_17 = m_17[ACC_W-1] & ~relu_i;
   wire                    zero_17 = (m_17 == {ACC_W{1'b0}}) | (m_17[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_17 = zero_17 ? {ACC_W{1'b0}} : (neg_17 ? (~m_17 + 1'b1) : m_17);
   wire [8:0]              e_17   = in_exp_i[17*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_17   = { {(11-LW){1'b0}}, lop(mag_17)} + {2'b00, e_17 };
+  wire [LW-1:0]           lp_17  = lop(mag_17);
+  wire [10:0]             l_17   = { {(11-LW){1'b0}}, lp_17 } + {2'b00, e_17 };
   wire signed [ACC_W-1:0] m_18   = in_acc_i[18*ACC_W +: ACC_W];
   wire                    neg_18 = m_18[ACC_W-1] & ~relu_i;
   wire                    zero_18 = (m_18 == {ACC_W{1'b0}}) | (m_18[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_18 = zero_18 ? {ACC_W{1'b0}} : (neg_18 ? (~m_18 + 1'b1) : m_18);
   wire [8:0]              e_18   = in_exp_i[18*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_18   = { {(11-LW){1'b0}}, lop(mag_18)} + {2'b00, e_18 };
+  wire [LW-1:0]           lp_18  = lop(mag_18);
+  wire [10:0]             l_18   = { {(11-LW){1'b0}}, lp_18 } + {2'b00, e_18 };
   wire signed [ACC_W-1:0] m_19   = in_acc_i[19*ACC_W +: ACC_W];
   wire                    neg_19 = m_19[ACC_W-1] & ~relu_i;
   wire                    zero_19 = (m_19 == {ACC_W{1'b0}}) | (m_19[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_19 = zero_19 ? {ACC_W{1'b0}} : (neg_19 ? (~m_19 + 1'b1) : m_19);
   wire [8:0]              e_19   = in_exp_i[19*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_19   = { {(11-LW){1'b0}}, lop(mag_19)} + {2'b00, e_19 };
+  wire [LW-1:0]           lp_19  = lop(mag_19);
+  wire [10:0]             l_19   = { {(11-LW){1'b0}}, lp_19 } + {2'b00, e_19 };
   wire signed [ACC_W-1:0] m_20   = in_acc_i[20*ACC_W +: ACC_W];
   wire                    neg_20 = m_20[ACC_W-1] & ~relu_i;
   wire                    zero_20 = (m_20 == {ACC_W{1'b0}}) | (m_20[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_20 = zero_20 ? {ACC_W{1'b0}} : (neg_20 ? (~m_20 + 1'b1) : m_20);
   wire [8:0]              e_20   = in_exp_i[20*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_20   = { {(11-LW){1'b0}}, lop(mag_20)} + {2'b00, e_20 };
+  wire [LW-1:0]           lp_20  = lop(mag_20);
+  wire [10:0]             l_20   = { {(11-LW){1'b0}}, lp_20 } + {2'b00, e_20 };
   wire signed [ACC_W-1:0] m_21   = in_acc_i[21*ACC_W +: ACC_W];
   wire                    neg_21 = m_21[ACC_W-1] & ~relu_i;
   wire                    zero_21 = (m_21 == {ACC_W{1'b0}}) | (m_21[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_21 = zero_21 ? {ACC_W{1'b0}} : (neg_21 ? (~m_21 + 1'b1) : m_21);
   wire [8:0]              e_21   = in_exp_i[21*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_21   = { {(11-LW){1'b0}}, lop(mag_21)} + {2'b00, e_21 };
+  wire [LW-1:0]           lp_21  = lop(mag_21);
+  wire [10:0]             l_21   = { {(11-LW){1'b0}}, lp_21 } + {2'b00, e_21 };
   wire signed [ACC_W-1:0] m_22   = in_acc_i[22*ACC_W +: ACC_W];
   wire                    neg_22 = m_22[ACC_W-1] & ~relu_i;
   wire                    zero_22 = (m_22 == {ACC_W{1'b0}}) | (m_22[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_22 = zero_22 ? {ACC_W{1'b0}} : (neg_22 ? (~m_22 + 1'b1) : m_22);
   wire [8:0]              e_22   = in_exp_i[22*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_22   = { {(11-LW){1'b0}}, lop(mag_22)} + {2'b00, e_22 };
+  wire [LW-1:0]           lp_22  = lop(mag_22);
+  wire [10:0]             l_22   = { {(11-LW){1'b0}}, lp_22 } + {2'b00, e_22 };
   wire signed [ACC_W-1:0] m_23   = in_acc_i[23*ACC_W +: ACC_W];
   wire                    neg_23 = m_23[ACC_W-1] & ~relu_i;
   wire                    zero_23 = (m_23 == {ACC_W{1'b0}}) | (m_23[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_23 = zero_23 ? {ACC_W{1'b0}} : (neg_23 ? (~m_23 + 1'b1) : m_23);
   wire [8:0]              e_23   = in_exp_i[23*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_23   = { {(11-LW){1'b0}}, lop(mag_23)} + {2'b00, e_23 };
+  wire [LW-1:0]           lp_23  = lop(mag_23);
+  wire [10:0]             l_23   = { {(11-LW){1'b0}}, lp_23 } + {2'b00, e_23 };
   wire signed [ACC_W-1:0] m_24   = in_acc_i[24*ACC_W +: ACC_W];
   wire                    neg_24 = m_24[ACC_W-1] & ~relu_i;
   wire                    zero_24 = (m_24 == {ACC_W{1'b0}}) | (m_24[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_24 = zero_24 ? {ACC_W{1'b0}} : (neg_24 ? (~m_24 + 1'b1) : m_24);
   wire [8:0]              e_24   = in_exp_i[24*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_24   = { {(11-LW){1'b0}}, lop(mag_24)} + {2'b00, e_24 };
+  wire [LW-1:0]           lp_24  = lop(mag_24);
+  wire [10:0]             l_24   = { {(11-LW){1'b0}}, lp_24 } + {2'b00, e_24 };
   wire signed [ACC_W-1:0] m_25   = in_acc_i[25*ACC_W +: ACC_W];
   wire                    neg_25 = m_25[ACC_W-1] & ~relu_i;
   wire                    zero_25 = (m_25 == {ACC_W{1'b0}}) | (m_25[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_25 = zero_25 ? {ACC_W{1'b0}} : (neg_25 ? (~m_25 + 1'b1) : m_25);
   wire [8:0]              e_25   = in_exp_i[25*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_25   = { {(11-LW){1'b0}}, lop(mag_25)} + {2'b00, e_25 };
+  wire [LW-1:0]           lp_25  = lop(mag_25);
+  wire [10:0]             l_25   = { {(11-LW){1'b0}}, lp_25 } + {2'b00, e_25 };
   wire signed [ACC_W-1:0] m_26   = in_acc_i[26*ACC_W +: ACC_W];
   wire                    neg_26 = m_26[ACC_W-1] & ~relu_i;
   wire                    zero_26 = (m_26 == {ACC_W{1'b0}}) | (m_26[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_26 = zero_26 ? {ACC_W{1'b0}} : (neg_26 ? (~m_26 + 1'b1) : m_26);
   wire [8:0]              e_26   = in_exp_i[26*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_26   = { {(11-LW){1'b0}}, lop(mag_26)} + {2'b00, e_26 };
+  wire [LW-1:0]           lp_26  = lop(mag_26);
+  wire [10:0]             l_26   = { {(11-LW){1'b0}}, lp_26 } + {2'b00, e_26 };
   wire signed [ACC_W-1:0] m_27   = in_acc_i[27*ACC_W +: ACC_W];
   wire                    neg_27 = m_27[ACC_W-1] & ~relu_i;
   wire                    zero_27 = (m_27 == {ACC_W{1'b0}}) | (m_27[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_27 = zero_27 ? {ACC_W{1'b0}} : (neg_27 ? (~m_27 + 1'b1) : m_27);
   wire [8:0]              e_27   = in_exp_i[27*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_27   = { {(11-LW){1'b0}}, lop(mag_27)} + {2'b00, e_27 };
+  wire [LW-1:0]           lp_27  = lop(mag_27);
+  wire [10:0]             l_27   = { {(11-LW){1'b0}}, lp_27 } + {2'b00, e_27 };
   wire signed [ACC_W-1:0] m_28   = in_acc_i[28*ACC_W +: ACC_W];
   wire                    neg_28 = m_28[ACC_W-1] & ~relu_i;
   wire                    zero_28 = (m_28 == {ACC_W{1'b0}}) | (m_28[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_28 = zero_28 ? {ACC_W{1'b0}} : (neg_28 ? (~m_28 + 1'b1) : m_28);
   wire [8:0]              e_28   = in_exp_i[28*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_28   = { {(11-LW){1'b0}}, lop(mag_28)} + {2'b00, e_28 };
+  wire [LW-1:0]           lp_28  = lop(mag_28);
+  wire [10:0]             l_28   = { {(11-LW){1'b0}}, lp_28 } + {2'b00, e_28 };
   wire signed [ACC_W-1:0] m_29   = in_acc_i[29*ACC_W +: ACC_W];
   wire                    neg_29 = m_29[ACC_W-1] & ~relu_i;
   wire                    zero_29 = (m_29 == {ACC_W{1'b0}}) | (m_29[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_29 = zero_29 ? {ACC_W{1'b0}} : (neg_29 ? (~m_29 + 1'b1) : m_29);
   wire [8:0]              e_29   = in_exp_i[29*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_29   = { {(11-LW){1'b0}}, lop(mag_29)} + {2'b00, e_29 };
+  wire [LW-1:0]           lp_29  = lop(mag_29);
+  wire [10:0]             l_29   = { {(11-LW){1'b0}}, lp_29 } + {2'b00, e_29 };
   wire signed [ACC_W-1:0] m_30   = in_acc_i[30*ACC_W +: ACC_W];
   wire                    neg_30 = m_30[ACC_W-1] & ~relu_i;
   wire                    zero_30 = (m_30 == {ACC_W{1'b0}}) | (m_30[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_30 = zero_30 ? {ACC_W{1'b0}} : (neg_30 ? (~m_30 + 1'b1) : m_30);
   wire [8:0]              e_30   = in_exp_i[30*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_30   = { {(11-LW){1'b0}}, lop(mag_30)} + {2'b00, e_30 };
+  wire [LW-1:0]           lp_30  = lop(mag_30);
+  wire [10:0]             l_30   = { {(11-LW){1'b0}}, lp_30 } + {2'b00, e_30 };
   wire signed [ACC_W-1:0] m_31   = in_acc_i[31*ACC_W +: ACC_W];
   wire                    neg_31 = m_31[ACC_W-1] & ~relu_i;
   wire                    zero_31 = (m_31 == {ACC_W{1'b0}}) | (m_31[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_31 = zero_31 ? {ACC_W{1'b0}} : (neg_31 ? (~m_31 + 1'b1) : m_31);
   wire [8:0]              e_31   = in_exp_i[31*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..539 (meaningful only for non-zero elements)
-  wire [10:0]             l_31   = { {(11-LW){1'b0}}, lop(mag_31)} + {2'b00, e_31 };
+  wire [LW-1:0]           lp_31  = lop(mag_31);
+  wire [10:0]             l_31   = { {(11-LW){1'b0}}, lp_31 } + {2'b00, e_31 };
   // Block maximum of floor(log2 |v|) + 266 over the non-zero elements (balanced tree).
   wire        mx_0_0_v = ~zero_0;
   wire [10:0] mx_0_0   = l_0;
@@ -421,6 +455,39 @@ module default_bfp8_requant (
   reg               s1_nz_q, s1_nan_q;
   reg [10:0]        s1_lmax_q;
   reg [12-1:0] s1_tag_q;
+  // leading-one position of each magnitude (stage 2 sizes its shifts and clamps from it)
+  reg [LW-1:0]      s1_lp_0_q;
+  reg [LW-1:0]      s1_lp_1_q;
+  reg [LW-1:0]      s1_lp_2_q;
+  reg [LW-1:0]      s1_lp_3_q;
+  reg [LW-1:0]      s1_lp_4_q;
+  reg [LW-1:0]      s1_lp_5_q;
+  reg [LW-1:0]      s1_lp_6_q;
+  reg [LW-1:0]      s1_lp_7_q;
+  reg [LW-1:0]      s1_lp_8_q;
+  reg [LW-1:0]      s1_lp_9_q;
+  reg [LW-1:0]      s1_lp_10_q;
+  reg [LW-1:0]      s1_lp_11_q;
+  reg [LW-1:0]      s1_lp_12_q;
+  reg [LW-1:0]      s1_lp_13_q;
+  reg [LW-1:0]      s1_lp_14_q;
+  reg [LW-1:0]      s1_lp_15_q;
+  reg [LW-1:0]      s1_lp_16_q;
+  reg [LW-1:0]      s1_lp_17_q;
+  reg [LW-1:0]      s1_lp_18_q;
+  reg [LW-1:0]      s1_lp_19_q;
+  reg [LW-1:0]      s1_lp_20_q;
+  reg [LW-1:0]      s1_lp_21_q;
+  reg [LW-1:0]      s1_lp_22_q;
+  reg [LW-1:0]      s1_lp_23_q;
+  reg [LW-1:0]      s1_lp_24_q;
+  reg [LW-1:0]      s1_lp_25_q;
+  reg [LW-1:0]      s1_lp_26_q;
+  reg [LW-1:0]      s1_lp_27_q;
+  reg [LW-1:0]      s1_lp_28_q;
+  reg [LW-1:0]      s1_lp_29_q;
+  reg [LW-1:0]      s1_lp_30_q;
+  reg [LW-1:0]      s1_lp_31_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_valid_q <= 1'b0;
@@ -431,6 +498,38 @@ module default_bfp8_requant (
       s1_nan_q   <= 1'b0;
       s1_lmax_q  <= 11'd0;
       s1_tag_q   <= 12'd0;
+      s1_lp_0_q <= {LW{1'b0}};
+      s1_lp_1_q <= {LW{1'b0}};
+      s1_lp_2_q <= {LW{1'b0}};
+      s1_lp_3_q <= {LW{1'b0}};
+      s1_lp_4_q <= {LW{1'b0}};
+      s1_lp_5_q <= {LW{1'b0}};
+      s1_lp_6_q <= {LW{1'b0}};
+      s1_lp_7_q <= {LW{1'b0}};
+      s1_lp_8_q <= {LW{1'b0}};
+      s1_lp_9_q <= {LW{1'b0}};
+      s1_lp_10_q <= {LW{1'b0}};
+      s1_lp_11_q <= {LW{1'b0}};
+      s1_lp_12_q <= {LW{1'b0}};
+      s1_lp_13_q <= {LW{1'b0}};
+      s1_lp_14_q <= {LW{1'b0}};
+      s1_lp_15_q <= {LW{1'b0}};
+      s1_lp_16_q <= {LW{1'b0}};
+      s1_lp_17_q <= {LW{1'b0}};
+      s1_lp_18_q <= {LW{1'b0}};
+      s1_lp_19_q <= {LW{1'b0}};
+      s1_lp_20_q <= {LW{1'b0}};
+      s1_lp_21_q <= {LW{1'b0}};
+      s1_lp_22_q <= {LW{1'b0}};
+      s1_lp_23_q <= {LW{1'b0}};
+      s1_lp_24_q <= {LW{1'b0}};
+      s1_lp_25_q <= {LW{1'b0}};
+      s1_lp_26_q <= {LW{1'b0}};
+      s1_lp_27_q <= {LW{1'b0}};
+      s1_lp_28_q <= {LW{1'b0}};
+      s1_lp_29_q <= {LW{1'b0}};
+      s1_lp_30_q <= {LW{1'b0}};
+      s1_lp_31_q <= {LW{1'b0}};
     end else if (en1) begin
       s1_valid_q <= in_valid_i;
       s1_mag_q   <= { mag_31, mag_30, mag_29, mag_28, mag_27, mag_26, mag_25, mag_24, mag_23, mag_22, mag_21, mag_20, mag_19, mag_18, mag_17, mag_16, mag_15, mag_14, mag_13, mag_12, mag_11, mag_10, mag_9, mag_8, mag_7, mag_6, mag_5, mag_4, mag_3, mag_2, mag_1, mag_0 };
@@ -440,6 +539,38 @@ module default_bfp8_requant (
       s1_nan_q   <= any_nan;
       s1_lmax_q  <= lmax;
       s1_tag_q   <= in_tag_i;
+      s1_lp_0_q <= lp_0;
+      s1_lp_1_q <= lp_1;
+      s1_lp_2_q <= lp_2;
+      s1_lp_3_q <= lp_3;
+      s1_lp_4_q <= lp_4;
+      s1_lp_5_q <= lp_5;
+      s1_lp_6_q <= lp_6;
+      s1_lp_7_q <= lp_7;
+      s1_lp_8_q <= lp_8;
+      s1_lp_9_q <= lp_9;
+      s1_lp_10_q <= lp_10;
+      s1_lp_11_q <= lp_11;
+      s1_lp_12_q <= lp_12;
+      s1_lp_13_q <= lp_13;
+      s1_lp_14_q <= lp_14;
+      s1_lp_15_q <= lp_15;
+      s1_lp_16_q <= lp_16;
+      s1_lp_17_q <= lp_17;
+      s1_lp_18_q <= lp_18;
+      s1_lp_19_q <= lp_19;
+      s1_lp_20_q <= lp_20;
+      s1_lp_21_q <= lp_21;
+      s1_lp_22_q <= lp_22;
+      s1_lp_23_q <= lp_23;
+      s1_lp_24_q <= lp_24;
+      s1_lp_25_q <= lp_25;
+      s1_lp_26_q <= lp_26;
+      s1_lp_27_q <= lp_27;
+      s1_lp_28_q <= lp_28;
+      s1_lp_29_q <= lp_29;
+      s1_lp_30_q <= lp_30;
+      s1_lp_31_q <= lp_31;
     end
   end
 
@@ -451,314 +582,295 @@ module default_bfp8_requant (
   wire               blk_nan  = s1_nan_q | (s1_nz_q & ovf);
   wire               blk_zero = ~blk_nan & ~s1_nz_q;
   wire [7:0]         scale = blk_nan ? 8'hff : (blk_zero ? 8'h00 : s_unb[7:0] + 8'd127);
-  // Threshold: |q| * 2^d < tm * 2^0 with d = s - 6 - te.
+  // Threshold: |q| * 2^d < tm with d = s - 6 - te, for integer codes the same as |q| < thr_lim:
+  // d >= 9: never (0); d <= -8: always (128); 0 <= d <= 8: ceil(tm / 2^d); d < 0: tm * 2^-d,
+  // at most 128. One limit per block, one compare per element.
   wire signed [11:0] thr_d = s_unb - 12'sd6 - $signed({ {4{thr_te_i[7]}}, thr_te_i});
   wire               thr_on = (thr_tm_i != 8'd0) & ~blk_nan;
+  wire [7:0]         thr_lim = limit(thr_tm_i, thr_d);
 
-  // element 0: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_0 = s_unb - ($signed({3'b000, s1_exp_q[0*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_0 = s1_mag_q[0*ACC_W +: ACC_W];
-  wire [7:0]         r_0 = round_mag(a_0, n_0);
-  wire [6:0]         c_0 = (r_0 > 8'd127) ? 7'd127 : r_0[6:0];
-  wire               t_0 = thr_on & (c_0 != 7'd0) & below(c_0, thr_d, thr_tm_i);
-  wire [6:0]         o_0 = (blk_nan | t_0) ? 7'd0 : c_0;
-  wire [7:0]         q_0 = s1_neg_q[0] ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
-  // element 1: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_1 = s_unb - ($signed({3'b000, s1_exp_q[1*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_1 = s1_mag_q[1*ACC_W +: ACC_W];
-  wire [7:0]         r_1 = round_mag(a_1, n_1);
-  wire [6:0]         c_1 = (r_1 > 8'd127) ? 7'd127 : r_1[6:0];
-  wire               t_1 = thr_on & (c_1 != 7'd0) & below(c_1, thr_d, thr_tm_i);
-  wire [6:0]         o_1 = (blk_nan | t_1) ? 7'd0 : c_1;
-  wire [7:0]         q_1 = s1_neg_q[1] ? (~{1'b0, o_1 } + 8'd1) : {1'b0, o_1 };
-  // element 2: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_2 = s_unb - ($signed({3'b000, s1_exp_q[2*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_2 = s1_mag_q[2*ACC_W +: ACC_W];
-  wire [7:0]         r_2 = round_mag(a_2, n_2);
-  wire [6:0]         c_2 = (r_2 > 8'd127) ? 7'd127 : r_2[6:0];
-  wire               t_2 = thr_on & (c_2 != 7'd0) & below(c_2, thr_d, thr_tm_i);
-  wire [6:0]         o_2 = (blk_nan | t_2) ? 7'd0 : c_2;
-  wire [7:0]         q_2 = s1_neg_q[2] ? (~{1'b0, o_2 } + 8'd1) : {1'b0, o_2 };
-  // element 3: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_3 = s_unb - ($signed({3'b000, s1_exp_q[3*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_3 = s1_mag_q[3*ACC_W +: ACC_W];
-  wire [7:0]         r_3 = round_mag(a_3, n_3);
-  wire [6:0]         c_3 = (r_3 > 8'd127) ? 7'd127 : r_3[6:0];
-  wire               t_3 = thr_on & (c_3 != 7'd0) & below(c_3, thr_d, thr_tm_i);
-  wire [6:0]         o_3 = (blk_nan | t_3) ? 7'd0 : c_3;
-  wire [7:0]         q_3 = s1_neg_q[3] ? (~{1'b0, o_3 } + 8'd1) : {1'b0, o_3 };
-  // element 4: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_4 = s_unb - ($signed({3'b000, s1_exp_q[4*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_4 = s1_mag_q[4*ACC_W +: ACC_W];
-  wire [7:0]         r_4 = round_mag(a_4, n_4);
-  wire [6:0]         c_4 = (r_4 > 8'd127) ? 7'd127 : r_4[6:0];
-  wire               t_4 = thr_on & (c_4 != 7'd0) & below(c_4, thr_d, thr_tm_i);
-  wire [6:0]         o_4 = (blk_nan | t_4) ? 7'd0 : c_4;
-  wire [7:0]         q_4 = s1_neg_q[4] ? (~{1'b0, o_4 } + 8'd1) : {1'b0, o_4 };
-  // element 5: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_5 = s_unb - ($signed({3'b000, s1_exp_q[5*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_5 = s1_mag_q[5*ACC_W +: ACC_W];
-  wire [7:0]         r_5 = round_mag(a_5, n_5);
-  wire [6:0]         c_5 = (r_5 > 8'd127) ? 7'd127 : r_5[6:0];
-  wire               t_5 = thr_on & (c_5 != 7'd0) & below(c_5, thr_d, thr_tm_i);
-  wire [6:0]         o_5 = (blk_nan | t_5) ? 7'd0 : c_5;
-  wire [7:0]         q_5 = s1_neg_q[5] ? (~{1'b0, o_5 } + 8'd1) : {1'b0, o_5 };
-  // element 6: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_6 = s_unb - ($signed({3'b000, s1_exp_q[6*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_6 = s1_mag_q[6*ACC_W +: ACC_W];
-  wire [7:0]         r_6 = round_mag(a_6, n_6);
-  wire [6:0]         c_6 = (r_6 > 8'd127) ? 7'd127 : r_6[6:0];
-  wire               t_6 = thr_on & (c_6 != 7'd0) & below(c_6, thr_d, thr_tm_i);
-  wire [6:0]         o_6 = (blk_nan | t_6) ? 7'd0 : c_6;
-  wire [7:0]         q_6 = s1_neg_q[6] ? (~{1'b0, o_6 } + 8'd1) : {1'b0, o_6 };
-  // element 7: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_7 = s_unb - ($signed({3'b000, s1_exp_q[7*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_7 = s1_mag_q[7*ACC_W +: ACC_W];
-  wire [7:0]         r_7 = round_mag(a_7, n_7);
-  wire [6:0]         c_7 = (r_7 > 8'd127) ? 7'd127 : r_7[6:0];
-  wire               t_7 = thr_on & (c_7 != 7'd0) & below(c_7, thr_d, thr_tm_i);
-  wire [6:0]         o_7 = (blk_nan | t_7) ? 7'd0 : c_7;
-  wire [7:0]         q_7 = s1_neg_q[7] ? (~{1'b0, o_7 } + 8'd1) : {1'b0, o_7 };
-  // element 8: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_8 = s_unb - ($signed({3'b000, s1_exp_q[8*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_8 = s1_mag_q[8*ACC_W +: ACC_W];
-  wire [7:0]         r_8 = round_mag(a_8, n_8);
-  wire [6:0]         c_8 = (r_8 > 8'd127) ? 7'd127 : r_8[6:0];
-  wire               t_8 = thr_on & (c_8 != 7'd0) & below(c_8, thr_d, thr_tm_i);
-  wire [6:0]         o_8 = (blk_nan | t_8) ? 7'd0 : c_8;
-  wire [7:0]         q_8 = s1_neg_q[8] ? (~{1'b0, o_8 } + 8'd1) : {1'b0, o_8 };
-  // element 9: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_9 = s_unb - ($signed({3'b000, s1_exp_q[9*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_9 = s1_mag_q[9*ACC_W +: ACC_W];
-  wire [7:0]         r_9 = round_mag(a_9, n_9);
-  wire [6:0]         c_9 = (r_9 > 8'd127) ? 7'd127 : r_9[6:0];
-  wire               t_9 = thr_on & (c_9 != 7'd0) & below(c_9, thr_d, thr_tm_i);
-  wire [6:0]         o_9 = (blk_nan | t_9) ? 7'd0 : c_9;
-  wire [7:0]         q_9 = s1_neg_q[9] ? (~{1'b0, o_9 } + 8'd1) : {1'b0, o_9 };
-  // element 10: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_10 = s_unb - ($signed({3'b000, s1_exp_q[10*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_10 = s1_mag_q[10*ACC_W +: ACC_W];
-  wire [7:0]         r_10 = round_mag(a_10, n_10);
-  wire [6:0]         c_10 = (r_10 > 8'd127) ? 7'd127 : r_10[6:0];
-  wire               t_10 = thr_on & (c_10 != 7'd0) & below(c_10, thr_d, thr_tm_i);
-  wire [6:0]         o_10 = (blk_nan | t_10) ? 7'd0 : c_10;
-  wire [7:0]         q_10 = s1_neg_q[10] ? (~{1'b0, o_10 } + 8'd1) : {1'b0, o_10 };
-  // element 11: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_11 = s_unb - ($signed({3'b000, s1_exp_q[11*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_11 = s1_mag_q[11*ACC_W +: ACC_W];
-  wire [7:0]         r_11 = round_mag(a_11, n_11);
-  wire [6:0]         c_11 = (r_11 > 8'd127) ? 7'd127 : r_11[6:0];
-  wire               t_11 = thr_on & (c_11 != 7'd0) & below(c_11, thr_d, thr_tm_i);
-  wire [6:0]         o_11 = (blk_nan | t_11) ? 7'd0 : c_11;
-  wire [7:0]         q_11 = s1_neg_q[11] ? (~{1'b0, o_11 } + 8'd1) : {1'b0, o_11 };
-  // element 12: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_12 = s_unb - ($signed({3'b000, s1_exp_q[12*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_12 = s1_mag_q[12*ACC_W +: ACC_W];
-  wire [7:0]         r_12 = round_mag(a_12, n_12);
-  wire [6:0]         c_12 = (r_12 > 8'd127) ? 7'd127 : r_12[6:0];
-  wire               t_12 = thr_on & (c_12 != 7'd0) & below(c_12, thr_d, thr_tm_i);
-  wire [6:0]         o_12 = (blk_nan | t_12) ? 7'd0 : c_12;
-  wire [7:0]         q_12 = s1_neg_q[12] ? (~{1'b0, o_12 } + 8'd1) : {1'b0, o_12 };
-  // element 13: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_13 = s_unb - ($signed({3'b000, s1_exp_q[13*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_13 = s1_mag_q[13*ACC_W +: ACC_W];
-  wire [7:0]         r_13 = round_mag(a_13, n_13);
-  wire [6:0]         c_13 = (r_13 > 8'd127) ? 7'd127 : r_13[6:0];
-  wire               t_13 = thr_on & (c_13 != 7'd0) & below(c_13, thr_d, thr_tm_i);
-  wire [6:0]         o_13 = (blk_nan | t_13) ? 7'd0 : c_13;
-  wire [7:0]         q_13 = s1_neg_q[13] ? (~{1'b0, o_13 } + 8'd1) : {1'b0, o_13 };
-  // element 14: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_14 = s_unb - ($signed({3'b000, s1_exp_q[14*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_14 = s1_mag_q[14*ACC_W +: ACC_W];
-  wire [7:0]         r_14 = round_mag(a_14, n_14);
-  wire [6:0]         c_14 = (r_14 > 8'd127) ? 7'd127 : r_14[6:0];
-  wire               t_14 = thr_on & (c_14 != 7'd0) & below(c_14, thr_d, thr_tm_i);
-  wire [6:0]         o_14 = (blk_nan | t_14) ? 7'd0 : c_14;
-  wire [7:0]         q_14 = s1_neg_q[14] ? (~{1'b0, o_14 } + 8'd1) : {1'b0, o_14 };
-  // element 15: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_15 = s_unb - ($signed({3'b000, s1_exp_q[15*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_15 = s1_mag_q[15*ACC_W +: ACC_W];
-  wire [7:0]         r_15 = round_mag(a_15, n_15);
-  wire [6:0]         c_15 = (r_15 > 8'd127) ? 7'd127 : r_15[6:0];
-  wire               t_15 = thr_on & (c_15 != 7'd0) & below(c_15, thr_d, thr_tm_i);
-  wire [6:0]         o_15 = (blk_nan | t_15) ? 7'd0 : c_15;
-  wire [7:0]         q_15 = s1_neg_q[15] ? (~{1'b0, o_15 } + 8'd1) : {1'b0, o_15 };
-  // element 16: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_16 = s_unb - ($signed({3'b000, s1_exp_q[16*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_16 = s1_mag_q[16*ACC_W +: ACC_W];
-  wire [7:0]         r_16 = round_mag(a_16, n_16);
-  wire [6:0]         c_16 = (r_16 > 8'd127) ? 7'd127 : r_16[6:0];
-  wire               t_16 = thr_on & (c_16 != 7'd0) & below(c_16, thr_d, thr_tm_i);
-  wire [6:0]         o_16 = (blk_nan | t_16) ? 7'd0 : c_16;
-  wire [7:0]         q_16 = s1_neg_q[16] ? (~{1'b0, o_16 } + 8'd1) : {1'b0, o_16 };
-  // element 17: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_17 = s_unb - ($signed({3'b000, s1_exp_q[17*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_17 = s1_mag_q[17*ACC_W +: ACC_W];
-  wire [7:0]         r_17 = round_mag(a_17, n_17);
-  wire [6:0]         c_17 = (r_17 > 8'd127) ? 7'd127 : r_17[6:0];
-  wire               t_17 = thr_on & (c_17 != 7'd0) & below(c_17, thr_d, thr_tm_i);
-  wire [6:0]         o_17 = (blk_nan | t_17) ? 7'd0 : c_17;
-  wire [7:0]         q_17 = s1_neg_q[17] ? (~{1'b0, o_17 } + 8'd1) : {1'b0, o_17 };
-  // element 18: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_18 = s_unb - ($signed({3'b000, s1_exp_q[18*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_18 = s1_mag_q[18*ACC_W +: ACC_W];
-  wire [7:0]         r_18 = round_mag(a_18, n_18);
-  wire [6:0]         c_18 = (r_18 > 8'd127) ? 7'd127 : r_18[6:0];
-  wire               t_18 = thr_on & (c_18 != 7'd0) & below(c_18, thr_d, thr_tm_i);
-  wire [6:0]         o_18 = (blk_nan | t_18) ? 7'd0 : c_18;
-  wire [7:0]         q_18 = s1_neg_q[18] ? (~{1'b0, o_18 } + 8'd1) : {1'b0, o_18 };
-  // element 19: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_19 = s_unb - ($signed({3'b000, s1_exp_q[19*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_19 = s1_mag_q[19*ACC_W +: ACC_W];
-  wire [7:0]         r_19 = round_mag(a_19, n_19);
-  wire [6:0]         c_19 = (r_19 > 8'd127) ? 7'd127 : r_19[6:0];
-  wire               t_19 = thr_on & (c_19 != 7'd0) & below(c_19, thr_d, thr_tm_i);
-  wire [6:0]         o_19 = (blk_nan | t_19) ? 7'd0 : c_19;
-  wire [7:0]         q_19 = s1_neg_q[19] ? (~{1'b0, o_19 } + 8'd1) : {1'b0, o_19 };
-  // element 20: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_20 = s_unb - ($signed({3'b000, s1_exp_q[20*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_20 = s1_mag_q[20*ACC_W +: ACC_W];
-  wire [7:0]         r_20 = round_mag(a_20, n_20);
-  wire [6:0]         c_20 = (r_20 > 8'd127) ? 7'd127 : r_20[6:0];
-  wire               t_20 = thr_on & (c_20 != 7'd0) & below(c_20, thr_d, thr_tm_i);
-  wire [6:0]         o_20 = (blk_nan | t_20) ? 7'd0 : c_20;
-  wire [7:0]         q_20 = s1_neg_q[20] ? (~{1'b0, o_20 } + 8'd1) : {1'b0, o_20 };
-  // element 21: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_21 = s_unb - ($signed({3'b000, s1_exp_q[21*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_21 = s1_mag_q[21*ACC_W +: ACC_W];
-  wire [7:0]         r_21 = round_mag(a_21, n_21);
-  wire [6:0]         c_21 = (r_21 > 8'd127) ? 7'd127 : r_21[6:0];
-  wire               t_21 = thr_on & (c_21 != 7'd0) & below(c_21, thr_d, thr_tm_i);
-  wire [6:0]         o_21 = (blk_nan | t_21) ? 7'd0 : c_21;
-  wire [7:0]         q_21 = s1_neg_q[21] ? (~{1'b0, o_21 } + 8'd1) : {1'b0, o_21 };
-  // element 22: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_22 = s_unb - ($signed({3'b000, s1_exp_q[22*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_22 = s1_mag_q[22*ACC_W +: ACC_W];
-  wire [7:0]         r_22 = round_mag(a_22, n_22);
-  wire [6:0]         c_22 = (r_22 > 8'd127) ? 7'd127 : r_22[6:0];
-  wire               t_22 = thr_on & (c_22 != 7'd0) & below(c_22, thr_d, thr_tm_i);
-  wire [6:0]         o_22 = (blk_nan | t_22) ? 7'd0 : c_22;
-  wire [7:0]         q_22 = s1_neg_q[22] ? (~{1'b0, o_22 } + 8'd1) : {1'b0, o_22 };
-  // element 23: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_23 = s_unb - ($signed({3'b000, s1_exp_q[23*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_23 = s1_mag_q[23*ACC_W +: ACC_W];
-  wire [7:0]         r_23 = round_mag(a_23, n_23);
-  wire [6:0]         c_23 = (r_23 > 8'd127) ? 7'd127 : r_23[6:0];
-  wire               t_23 = thr_on & (c_23 != 7'd0) & below(c_23, thr_d, thr_tm_i);
-  wire [6:0]         o_23 = (blk_nan | t_23) ? 7'd0 : c_23;
-  wire [7:0]         q_23 = s1_neg_q[23] ? (~{1'b0, o_23 } + 8'd1) : {1'b0, o_23 };
-  // element 24: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_24 = s_unb - ($signed({3'b000, s1_exp_q[24*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_24 = s1_mag_q[24*ACC_W +: ACC_W];
-  wire [7:0]         r_24 = round_mag(a_24, n_24);
-  wire [6:0]         c_24 = (r_24 > 8'd127) ? 7'd127 : r_24[6:0];
-  wire               t_24 = thr_on & (c_24 != 7'd0) & below(c_24, thr_d, thr_tm_i);
-  wire [6:0]         o_24 = (blk_nan | t_24) ? 7'd0 : c_24;
-  wire [7:0]         q_24 = s1_neg_q[24] ? (~{1'b0, o_24 } + 8'd1) : {1'b0, o_24 };
-  // element 25: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_25 = s_unb - ($signed({3'b000, s1_exp_q[25*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_25 = s1_mag_q[25*ACC_W +: ACC_W];
-  wire [7:0]         r_25 = round_mag(a_25, n_25);
-  wire [6:0]         c_25 = (r_25 > 8'd127) ? 7'd127 : r_25[6:0];
-  wire               t_25 = thr_on & (c_25 != 7'd0) & below(c_25, thr_d, thr_tm_i);
-  wire [6:0]         o_25 = (blk_nan | t_25) ? 7'd0 : c_25;
-  wire [7:0]         q_25 = s1_neg_q[25] ? (~{1'b0, o_25 } + 8'd1) : {1'b0, o_25 };
-  // element 26: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_26 = s_unb - ($signed({3'b000, s1_exp_q[26*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_26 = s1_mag_q[26*ACC_W +: ACC_W];
-  wire [7:0]         r_26 = round_mag(a_26, n_26);
-  wire [6:0]         c_26 = (r_26 > 8'd127) ? 7'd127 : r_26[6:0];
-  wire               t_26 = thr_on & (c_26 != 7'd0) & below(c_26, thr_d, thr_tm_i);
-  wire [6:0]         o_26 = (blk_nan | t_26) ? 7'd0 : c_26;
-  wire [7:0]         q_26 = s1_neg_q[26] ? (~{1'b0, o_26 } + 8'd1) : {1'b0, o_26 };
-  // element 27: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_27 = s_unb - ($signed({3'b000, s1_exp_q[27*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_27 = s1_mag_q[27*ACC_W +: ACC_W];
-  wire [7:0]         r_27 = round_mag(a_27, n_27);
-  wire [6:0]         c_27 = (r_27 > 8'd127) ? 7'd127 : r_27[6:0];
-  wire               t_27 = thr_on & (c_27 != 7'd0) & below(c_27, thr_d, thr_tm_i);
-  wire [6:0]         o_27 = (blk_nan | t_27) ? 7'd0 : c_27;
-  wire [7:0]         q_27 = s1_neg_q[27] ? (~{1'b0, o_27 } + 8'd1) : {1'b0, o_27 };
-  // element 28: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_28 = s_unb - ($signed({3'b000, s1_exp_q[28*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_28 = s1_mag_q[28*ACC_W +: ACC_W];
-  wire [7:0]         r_28 = round_mag(a_28, n_28);
-  wire [6:0]         c_28 = (r_28 > 8'd127) ? 7'd127 : r_28[6:0];
-  wire               t_28 = thr_on & (c_28 != 7'd0) & below(c_28, thr_d, thr_tm_i);
-  wire [6:0]         o_28 = (blk_nan | t_28) ? 7'd0 : c_28;
-  wire [7:0]         q_28 = s1_neg_q[28] ? (~{1'b0, o_28 } + 8'd1) : {1'b0, o_28 };
-  // element 29: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_29 = s_unb - ($signed({3'b000, s1_exp_q[29*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_29 = s1_mag_q[29*ACC_W +: ACC_W];
-  wire [7:0]         r_29 = round_mag(a_29, n_29);
-  wire [6:0]         c_29 = (r_29 > 8'd127) ? 7'd127 : r_29[6:0];
-  wire               t_29 = thr_on & (c_29 != 7'd0) & below(c_29, thr_d, thr_tm_i);
-  wire [6:0]         o_29 = (blk_nan | t_29) ? 7'd0 : c_29;
-  wire [7:0]         q_29 = s1_neg_q[29] ? (~{1'b0, o_29 } + 8'd1) : {1'b0, o_29 };
-  // element 30: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_30 = s_unb - ($signed({3'b000, s1_exp_q[30*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_30 = s1_mag_q[30*ACC_W +: ACC_W];
-  wire [7:0]         r_30 = round_mag(a_30, n_30);
-  wire [6:0]         c_30 = (r_30 > 8'd127) ? 7'd127 : r_30[6:0];
-  wire               t_30 = thr_on & (c_30 != 7'd0) & below(c_30, thr_d, thr_tm_i);
-  wire [6:0]         o_30 = (blk_nan | t_30) ? 7'd0 : c_30;
-  wire [7:0]         q_30 = s1_neg_q[30] ? (~{1'b0, o_30 } + 8'd1) : {1'b0, o_30 };
-  // element 31: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_31 = s_unb - ($signed({3'b000, s1_exp_q[31*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_31 = s1_mag_q[31*ACC_W +: ACC_W];
-  wire [7:0]         r_31 = round_mag(a_31, n_31);
-  wire [6:0]         c_31 = (r_31 > 8'd127) ? 7'd127 : r_31[6:0];
-  wire               t_31 = thr_on & (c_31 != 7'd0) & below(c_31, thr_d, thr_tm_i);
-  wire [6:0]         o_31 = (blk_nan | t_31) ? 7'd0 : c_31;
-  wire [7:0]         q_31 = s1_neg_q[31] ? (~{1'b0, o_31 } + 8'd1) : {1'b0, o_31 };
-
-  // Round a magnitude times 2^-n to an integer (saturating at 255), ties away from zero.
-  function [7:0] round_mag;
-    input [ACC_W-1:0]   a;
-    input signed [11:0] n;
-    reg [ACC_W+7:0] wide;
-    reg [ACC_W+7:0] fl;
-    reg [ACC_W+7:0] rem;
-    reg [ACC_W+7:0] half;
-    reg             up;
-    integer         sh;
-    integer         nn;
+  // |q| < limit  <=>  |q| * 2^d < tm
+  function [7:0] limit;
+    input [7:0]         tm;
+    input signed [11:0] d;
+    reg [15:0] w;
     begin
-      nn = { {20{n[11]}}, n};
-      wide = { 8'd0, a};
-      if (n <= 0) begin
-        // a * 2^-n < 128 whenever the element is not above the block maximum
-        sh = -nn;
-        if (sh > 7) sh = 7;
-        fl = wide << sh;
-        round_mag = (fl > 40'd255) ? 8'd255 : fl[7:0];
+      if (d >= 12'sd9) limit = 8'd0;
+      else if (d <= -12'sd8) limit = 8'd128;
+      else if (d >= 12'sd0) begin
+        w = ({8'd0, tm} + ((16'd1 << d[3:0]) - 16'd1)) >> d[3:0];
+        limit = (w > 16'd128) ? 8'd128 : w[7:0];
       end else begin
-        sh = nn;
-        if (sh > ACC_W + 1) sh = ACC_W + 1;
-        fl   = wide >> sh;
-        half = 40'd1 << (sh - 1);
-        rem  = wide & ((half << 1) - 40'd1);
-        up = (rem >= half);
-        fl = fl + { {(ACC_W+7){1'b0}}, up};
-        round_mag = (fl > 40'd255) ? 8'd255 : fl[7:0];
+        w = {8'd0, tm} << (-d);
+        limit = (w > 16'd128) ? 8'd128 : w[7:0];
       end
     end
   endfunction
 
-  // |q| * 2^d < tm (d >= 0), or |q| < tm * 2^-d (d < 0); d >= 9 never, d <= -8 always.
-  function below;
-    input [6:0]         q;
-    input signed [11:0] d;
-    input [7:0]         tm;
-    reg [15:0] lhs;
-    reg [15:0] rhs;
+  // n = s - (E - 266) - 6 = n_base - E for every element
+  wire signed [11:0] n_base = s_unb + 12'sd260;
+
+  // element 0: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_0 = n_base - $signed({3'b000, s1_exp_q[0*9 +: 9]});
+  wire [ACC_W-1:0]   a_0 = s1_mag_q[0*ACC_W +: ACC_W];
+  wire [6:0]         c_0 = round_clamp(a_0, n_0, s1_lp_0_q);
+  wire               t_0 = thr_on & (c_0 != 7'd0) & ({1'b0, c_0 } < thr_lim);
+  wire [6:0]         o_0 = (blk_nan | t_0) ? 7'd0 : c_0;
+  wire [7:0]         q_0 = s1_neg_q[0] ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
+  // element 1: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_1 = n_base - $signed({3'b000, s1_exp_q[1*9 +: 9]});
+  wire [ACC_W-1:0]   a_1 = s1_mag_q[1*ACC_W +: ACC_W];
+  wire [6:0]         c_1 = round_clamp(a_1, n_1, s1_lp_1_q);
+  wire               t_1 = thr_on & (c_1 != 7'd0) & ({1'b0, c_1 } < thr_lim);
+  wire [6:0]         o_1 = (blk_nan | t_1) ? 7'd0 : c_1;
+  wire [7:0]         q_1 = s1_neg_q[1] ? (~{1'b0, o_1 } + 8'd1) : {1'b0, o_1 };
+  // element 2: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_2 = n_base - $signed({3'b000, s1_exp_q[2*9 +: 9]});
+  wire [ACC_W-1:0]   a_2 = s1_mag_q[2*ACC_W +: ACC_W];
+  wire [6:0]         c_2 = round_clamp(a_2, n_2, s1_lp_2_q);
+  wire               t_2 = thr_on & (c_2 != 7'd0) & ({1'b0, c_2 } < thr_lim);
+  wire [6:0]         o_2 = (blk_nan | t_2) ? 7'd0 : c_2;
+  wire [7:0]         q_2 = s1_neg_q[2] ? (~{1'b0, o_2 } + 8'd1) : {1'b0, o_2 };
+  // element 3: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_3 = n_base - $signed({3'b000, s1_exp_q[3*9 +: 9]});
+  wire [ACC_W-1:0]   a_3 = s1_mag_q[3*ACC_W +: ACC_W];
+  wire [6:0]         c_3 = round_clamp(a_3, n_3, s1_lp_3_q);
+  wire               t_3 = thr_on & (c_3 != 7'd0) & ({1'b0, c_3 } < thr_lim);
+  wire [6:0]         o_3 = (blk_nan | t_3) ? 7'd0 : c_3;
+  wire [7:0]         q_3 = s1_neg_q[3] ? (~{1'b0, o_3 } + 8'd1) : {1'b0, o_3 };
+  // element 4: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_4 = n_base - $signed({3'b000, s1_exp_q[4*9 +: 9]});
+  wire [ACC_W-1:0]   a_4 = s1_mag_q[4*ACC_W +: ACC_W];
+  wire [6:0]         c_4 = round_clamp(a_4, n_4, s1_lp_4_q);
+  wire               t_4 = thr_on & (c_4 != 7'd0) & ({1'b0, c_4 } < thr_lim);
+  wire [6:0]         o_4 = (blk_nan | t_4) ? 7'd0 : c_4;
+  wire [7:0]         q_4 = s1_neg_q[4] ? (~{1'b0, o_4 } + 8'd1) : {1'b0, o_4 };
+  // element 5: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_5 = n_base - $signed({3'b000, s1_exp_q[5*9 +: 9]});
+  wire [ACC_W-1:0]   a_5 = s1_mag_q[5*ACC_W +: ACC_W];
+  wire [6:0]         c_5 = round_clamp(a_5, n_5, s1_lp_5_q);
+  wire               t_5 = thr_on & (c_5 != 7'd0) & ({1'b0, c_5 } < thr_lim);
+  wire [6:0]         o_5 = (blk_nan | t_5) ? 7'd0 : c_5;
+  wire [7:0]         q_5 = s1_neg_q[5] ? (~{1'b0, o_5 } + 8'd1) : {1'b0, o_5 };
+  // element 6: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_6 = n_base - $signed({3'b000, s1_exp_q[6*9 +: 9]});
+  wire [ACC_W-1:0]   a_6 = s1_mag_q[6*ACC_W +: ACC_W];
+  wire [6:0]         c_6 = round_clamp(a_6, n_6, s1_lp_6_q);
+  wire               t_6 = thr_on & (c_6 != 7'd0) & ({1'b0, c_6 } < thr_lim);
+  wire [6:0]         o_6 = (blk_nan | t_6) ? 7'd0 : c_6;
+  wire [7:0]         q_6 = s1_neg_q[6] ? (~{1'b0, o_6 } + 8'd1) : {1'b0, o_6 };
+  // element 7: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_7 = n_base - $signed({3'b000, s1_exp_q[7*9 +: 9]});
+  wire [ACC_W-1:0]   a_7 = s1_mag_q[7*ACC_W +: ACC_W];
+  wire [6:0]         c_7 = round_clamp(a_7, n_7, s1_lp_7_q);
+  wire               t_7 = thr_on & (c_7 != 7'd0) & ({1'b0, c_7 } < thr_lim);
+  wire [6:0]         o_7 = (blk_nan | t_7) ? 7'd0 : c_7;
+  wire [7:0]         q_7 = s1_neg_q[7] ? (~{1'b0, o_7 } + 8'd1) : {1'b0, o_7 };
+  // element 8: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_8 = n_base - $signed({3'b000, s1_exp_q[8*9 +: 9]});
+  wire [ACC_W-1:0]   a_8 = s1_mag_q[8*ACC_W +: ACC_W];
+  wire [6:0]         c_8 = round_clamp(a_8, n_8, s1_lp_8_q);
+  wire               t_8 = thr_on & (c_8 != 7'd0) & ({1'b0, c_8 } < thr_lim);
+  wire [6:0]         o_8 = (blk_nan | t_8) ? 7'd0 : c_8;
+  wire [7:0]         q_8 = s1_neg_q[8] ? (~{1'b0, o_8 } + 8'd1) : {1'b0, o_8 };
+  // element 9: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_9 = n_base - $signed({3'b000, s1_exp_q[9*9 +: 9]});
+  wire [ACC_W-1:0]   a_9 = s1_mag_q[9*ACC_W +: ACC_W];
+  wire [6:0]         c_9 = round_clamp(a_9, n_9, s1_lp_9_q);
+  wire               t_9 = thr_on & (c_9 != 7'd0) & ({1'b0, c_9 } < thr_lim);
+  wire [6:0]         o_9 = (blk_nan | t_9) ? 7'd0 : c_9;
+  wire [7:0]         q_9 = s1_neg_q[9] ? (~{1'b0, o_9 } + 8'd1) : {1'b0, o_9 };
+  // element 10: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_10 = n_base - $signed({3'b000, s1_exp_q[10*9 +: 9]});
+  wire [ACC_W-1:0]   a_10 = s1_mag_q[10*ACC_W +: ACC_W];
+  wire [6:0]         c_10 = round_clamp(a_10, n_10, s1_lp_10_q);
+  wire               t_10 = thr_on & (c_10 != 7'd0) & ({1'b0, c_10 } < thr_lim);
+  wire [6:0]         o_10 = (blk_nan | t_10) ? 7'd0 : c_10;
+  wire [7:0]         q_10 = s1_neg_q[10] ? (~{1'b0, o_10 } + 8'd1) : {1'b0, o_10 };
+  // element 11: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_11 = n_base - $signed({3'b000, s1_exp_q[11*9 +: 9]});
+  wire [ACC_W-1:0]   a_11 = s1_mag_q[11*ACC_W +: ACC_W];
+  wire [6:0]         c_11 = round_clamp(a_11, n_11, s1_lp_11_q);
+  wire               t_11 = thr_on & (c_11 != 7'd0) & ({1'b0, c_11 } < thr_lim);
+  wire [6:0]         o_11 = (blk_nan | t_11) ? 7'd0 : c_11;
+  wire [7:0]         q_11 = s1_neg_q[11] ? (~{1'b0, o_11 } + 8'd1) : {1'b0, o_11 };
+  // element 12: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_12 = n_base - $signed({3'b000, s1_exp_q[12*9 +: 9]});
+  wire [ACC_W-1:0]   a_12 = s1_mag_q[12*ACC_W +: ACC_W];
+  wire [6:0]         c_12 = round_clamp(a_12, n_12, s1_lp_12_q);
+  wire               t_12 = thr_on & (c_12 != 7'd0) & ({1'b0, c_12 } < thr_lim);
+  wire [6:0]         o_12 = (blk_nan | t_12) ? 7'd0 : c_12;
+  wire [7:0]         q_12 = s1_neg_q[12] ? (~{1'b0, o_12 } + 8'd1) : {1'b0, o_12 };
+  // element 13: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_13 = n_base - $signed({3'b000, s1_exp_q[13*9 +: 9]});
+  wire [ACC_W-1:0]   a_13 = s1_mag_q[13*ACC_W +: ACC_W];
+  wire [6:0]         c_13 = round_clamp(a_13, n_13, s1_lp_13_q);
+  wire               t_13 = thr_on & (c_13 != 7'd0) & ({1'b0, c_13 } < thr_lim);
+  wire [6:0]         o_13 = (blk_nan | t_13) ? 7'd0 : c_13;
+  wire [7:0]         q_13 = s1_neg_q[13] ? (~{1'b0, o_13 } + 8'd1) : {1'b0, o_13 };
+  // element 14: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_14 = n_base - $signed({3'b000, s1_exp_q[14*9 +: 9]});
+  wire [ACC_W-1:0]   a_14 = s1_mag_q[14*ACC_W +: ACC_W];
+  wire [6:0]         c_14 = round_clamp(a_14, n_14, s1_lp_14_q);
+  wire               t_14 = thr_on & (c_14 != 7'd0) & ({1'b0, c_14 } < thr_lim);
+  wire [6:0]         o_14 = (blk_nan | t_14) ? 7'd0 : c_14;
+  wire [7:0]         q_14 = s1_neg_q[14] ? (~{1'b0, o_14 } + 8'd1) : {1'b0, o_14 };
+  // element 15: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_15 = n_base - $signed({3'b000, s1_exp_q[15*9 +: 9]});
+  wire [ACC_W-1:0]   a_15 = s1_mag_q[15*ACC_W +: ACC_W];
+  wire [6:0]         c_15 = round_clamp(a_15, n_15, s1_lp_15_q);
+  wire               t_15 = thr_on & (c_15 != 7'd0) & ({1'b0, c_15 } < thr_lim);
+  wire [6:0]         o_15 = (blk_nan | t_15) ? 7'd0 : c_15;
+  wire [7:0]         q_15 = s1_neg_q[15] ? (~{1'b0, o_15 } + 8'd1) : {1'b0, o_15 };
+  // element 16: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_16 = n_base - $signed({3'b000, s1_exp_q[16*9 +: 9]});
+  wire [ACC_W-1:0]   a_16 = s1_mag_q[16*ACC_W +: ACC_W];
+  wire [6:0]         c_16 = round_clamp(a_16, n_16, s1_lp_16_q);
+  wire               t_16 = thr_on & (c_16 != 7'd0) & ({1'b0, c_16 } < thr_lim);
+  wire [6:0]         o_16 = (blk_nan | t_16) ? 7'd0 : c_16;
+  wire [7:0]         q_16 = s1_neg_q[16] ? (~{1'b0, o_16 } + 8'd1) : {1'b0, o_16 };
+  // element 17: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_17 = n_base - $signed({3'b000, s1_exp_q[17*9 +: 9]});
+  wire [ACC_W-1:0]   a_17 = s1_mag_q[17*ACC_W +: ACC_W];
+  wire [6:0]         c_17 = round_clamp(a_17, n_17, s1_lp_17_q);
+  wire               t_17 = thr_on & (c_17 != 7'd0) & ({1'b0, c_17 } < thr_lim);
+  wire [6:0]         o_17 = (blk_nan | t_17) ? 7'd0 : c_17;
+  wire [7:0]         q_17 = s1_neg_q[17] ? (~{1'b0, o_17 } + 8'd1) : {1'b0, o_17 };
+  // element 18: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_18 = n_base - $signed({3'b000, s1_exp_q[18*9 +: 9]});
+  wire [ACC_W-1:0]   a_18 = s1_mag_q[18*ACC_W +: ACC_W];
+  wire [6:0]         c_18 = round_clamp(a_18, n_18, s1_lp_18_q);
+  wire               t_18 = thr_on & (c_18 != 7'd0) & ({1'b0, c_18 } < thr_lim);
+  wire [6:0]         o_18 = (blk_nan | t_18) ? 7'd0 : c_18;
+  wire [7:0]         q_18 = s1_neg_q[18] ? (~{1'b0, o_18 } + 8'd1) : {1'b0, o_18 };
+  // element 19: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_19 = n_base - $signed({3'b000, s1_exp_q[19*9 +: 9]});
+  wire [ACC_W-1:0]   a_19 = s1_mag_q[19*ACC_W +: ACC_W];
+  wire [6:0]         c_19 = round_clamp(a_19, n_19, s1_lp_19_q);
+  wire               t_19 = thr_on & (c_19 != 7'd0) & ({1'b0, c_19 } < thr_lim);
+  wire [6:0]         o_19 = (blk_nan | t_19) ? 7'd0 : c_19;
+  wire [7:0]         q_19 = s1_neg_q[19] ? (~{1'b0, o_19 } + 8'd1) : {1'b0, o_19 };
+  // element 20: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_20 = n_base - $signed({3'b000, s1_exp_q[20*9 +: 9]});
+  wire [ACC_W-1:0]   a_20 = s1_mag_q[20*ACC_W +: ACC_W];
+  wire [6:0]         c_20 = round_clamp(a_20, n_20, s1_lp_20_q);
+  wire               t_20 = thr_on & (c_20 != 7'd0) & ({1'b0, c_20 } < thr_lim);
+  wire [6:0]         o_20 = (blk_nan | t_20) ? 7'd0 : c_20;
+  wire [7:0]         q_20 = s1_neg_q[20] ? (~{1'b0, o_20 } + 8'd1) : {1'b0, o_20 };
+  // element 21: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_21 = n_base - $signed({3'b000, s1_exp_q[21*9 +: 9]});
+  wire [ACC_W-1:0]   a_21 = s1_mag_q[21*ACC_W +: ACC_W];
+  wire [6:0]         c_21 = round_clamp(a_21, n_21, s1_lp_21_q);
+  wire               t_21 = thr_on & (c_21 != 7'd0) & ({1'b0, c_21 } < thr_lim);
+  wire [6:0]         o_21 = (blk_nan | t_21) ? 7'd0 : c_21;
+  wire [7:0]         q_21 = s1_neg_q[21] ? (~{1'b0, o_21 } + 8'd1) : {1'b0, o_21 };
+  // element 22: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_22 = n_base - $signed({3'b000, s1_exp_q[22*9 +: 9]});
+  wire [ACC_W-1:0]   a_22 = s1_mag_q[22*ACC_W +: ACC_W];
+  wire [6:0]         c_22 = round_clamp(a_22, n_22, s1_lp_22_q);
+  wire               t_22 = thr_on & (c_22 != 7'd0) & ({1'b0, c_22 } < thr_lim);
+  wire [6:0]         o_22 = (blk_nan | t_22) ? 7'd0 : c_22;
+  wire [7:0]         q_22 = s1_neg_q[22] ? (~{1'b0, o_22 } + 8'd1) : {1'b0, o_22 };
+  // element 23: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_23 = n_base - $signed({3'b000, s1_exp_q[23*9 +: 9]});
+  wire [ACC_W-1:0]   a_23 = s1_mag_q[23*ACC_W +: ACC_W];
+  wire [6:0]         c_23 = round_clamp(a_23, n_23, s1_lp_23_q);
+  wire               t_23 = thr_on & (c_23 != 7'd0) & ({1'b0, c_23 } < thr_lim);
+  wire [6:0]         o_23 = (blk_nan | t_23) ? 7'd0 : c_23;
+  wire [7:0]         q_23 = s1_neg_q[23] ? (~{1'b0, o_23 } + 8'd1) : {1'b0, o_23 };
+  // element 24: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_24 = n_base - $signed({3'b000, s1_exp_q[24*9 +: 9]});
+  wire [ACC_W-1:0]   a_24 = s1_mag_q[24*ACC_W +: ACC_W];
+  wire [6:0]         c_24 = round_clamp(a_24, n_24, s1_lp_24_q);
+  wire               t_24 = thr_on & (c_24 != 7'd0) & ({1'b0, c_24 } < thr_lim);
+  wire [6:0]         o_24 = (blk_nan | t_24) ? 7'd0 : c_24;
+  wire [7:0]         q_24 = s1_neg_q[24] ? (~{1'b0, o_24 } + 8'd1) : {1'b0, o_24 };
+  // element 25: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_25 = n_base - $signed({3'b000, s1_exp_q[25*9 +: 9]});
+  wire [ACC_W-1:0]   a_25 = s1_mag_q[25*ACC_W +: ACC_W];
+  wire [6:0]         c_25 = round_clamp(a_25, n_25, s1_lp_25_q);
+  wire               t_25 = thr_on & (c_25 != 7'd0) & ({1'b0, c_25 } < thr_lim);
+  wire [6:0]         o_25 = (blk_nan | t_25) ? 7'd0 : c_25;
+  wire [7:0]         q_25 = s1_neg_q[25] ? (~{1'b0, o_25 } + 8'd1) : {1'b0, o_25 };
+  // element 26: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_26 = n_base - $signed({3'b000, s1_exp_q[26*9 +: 9]});
+  wire [ACC_W-1:0]   a_26 = s1_mag_q[26*ACC_W +: ACC_W];
+  wire [6:0]         c_26 = round_clamp(a_26, n_26, s1_lp_26_q);
+  wire               t_26 = thr_on & (c_26 != 7'd0) & ({1'b0, c_26 } < thr_lim);
+  wire [6:0]         o_26 = (blk_nan | t_26) ? 7'd0 : c_26;
+  wire [7:0]         q_26 = s1_neg_q[26] ? (~{1'b0, o_26 } + 8'd1) : {1'b0, o_26 };
+  // element 27: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_27 = n_base - $signed({3'b000, s1_exp_q[27*9 +: 9]});
+  wire [ACC_W-1:0]   a_27 = s1_mag_q[27*ACC_W +: ACC_W];
+  wire [6:0]         c_27 = round_clamp(a_27, n_27, s1_lp_27_q);
+  wire               t_27 = thr_on & (c_27 != 7'd0) & ({1'b0, c_27 } < thr_lim);
+  wire [6:0]         o_27 = (blk_nan | t_27) ? 7'd0 : c_27;
+  wire [7:0]         q_27 = s1_neg_q[27] ? (~{1'b0, o_27 } + 8'd1) : {1'b0, o_27 };
+  // element 28: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_28 = n_base - $signed({3'b000, s1_exp_q[28*9 +: 9]});
+  wire [ACC_W-1:0]   a_28 = s1_mag_q[28*ACC_W +: ACC_W];
+  wire [6:0]         c_28 = round_clamp(a_28, n_28, s1_lp_28_q);
+  wire               t_28 = thr_on & (c_28 != 7'd0) & ({1'b0, c_28 } < thr_lim);
+  wire [6:0]         o_28 = (blk_nan | t_28) ? 7'd0 : c_28;
+  wire [7:0]         q_28 = s1_neg_q[28] ? (~{1'b0, o_28 } + 8'd1) : {1'b0, o_28 };
+  // element 29: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_29 = n_base - $signed({3'b000, s1_exp_q[29*9 +: 9]});
+  wire [ACC_W-1:0]   a_29 = s1_mag_q[29*ACC_W +: ACC_W];
+  wire [6:0]         c_29 = round_clamp(a_29, n_29, s1_lp_29_q);
+  wire               t_29 = thr_on & (c_29 != 7'd0) & ({1'b0, c_29 } < thr_lim);
+  wire [6:0]         o_29 = (blk_nan | t_29) ? 7'd0 : c_29;
+  wire [7:0]         q_29 = s1_neg_q[29] ? (~{1'b0, o_29 } + 8'd1) : {1'b0, o_29 };
+  // element 30: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_30 = n_base - $signed({3'b000, s1_exp_q[30*9 +: 9]});
+  wire [ACC_W-1:0]   a_30 = s1_mag_q[30*ACC_W +: ACC_W];
+  wire [6:0]         c_30 = round_clamp(a_30, n_30, s1_lp_30_q);
+  wire               t_30 = thr_on & (c_30 != 7'd0) & ({1'b0, c_30 } < thr_lim);
+  wire [6:0]         o_30 = (blk_nan | t_30) ? 7'd0 : c_30;
+  wire [7:0]         q_30 = s1_neg_q[30] ? (~{1'b0, o_30 } + 8'd1) : {1'b0, o_30 };
+  // element 31: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_31 = n_base - $signed({3'b000, s1_exp_q[31*9 +: 9]});
+  wire [ACC_W-1:0]   a_31 = s1_mag_q[31*ACC_W +: ACC_W];
+  wire [6:0]         c_31 = round_clamp(a_31, n_31, s1_lp_31_q);
+  wire               t_31 = thr_on & (c_31 != 7'd0) & ({1'b0, c_31 } < thr_lim);
+  wire [6:0]         o_31 = (blk_nan | t_31) ? 7'd0 : c_31;
+  wire [7:0]         q_31 = s1_neg_q[31] ? (~{1'b0, o_31 } + 8'd1) : {1'b0, o_31 };
+
+  // A magnitude a times 2^-n rounded to an integer (ties away from zero) and
+  // clamped to 127; lp is the position of a's leading one. Only the bits that can reach the
+  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit.
+  function [6:0] round_clamp;
+    input [ACC_W-1:0]   a;
+    input signed [11:0] n;
+    input [LW-1:0]      lp;
+    reg               nz;
+    reg               big;
+    reg [3:0]         ls;
+    reg [6:0]         lo;
+    reg [RSW-1:0]     rs;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // the shifted magnitude: only its 8 low bits (guard bit and the 7-bit result) are used
+    reg [ACC_W-1:0]   t;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg               up;
+    reg [7:0]         v;
     begin
-      if (d >= 12'sd9) below = 1'b0;
-      else if (d <= -12'sd8) below = 1'b1;
-      else begin
-        lhs = (d >= 0) ? ({9'd0, q} << d[3:0]) : {9'd0, q};
-        rhs = (d >= 0) ? {8'd0, tm} : ({8'd0, tm} << (-d));
-        below = lhs < rhs;
+      nz = (a != {ACC_W{1'b0}});
+      if (n <= 12'sd0) begin
+        // a * 2^ls with ls = min(-n, 7): above 127 exactly when lp + ls >= 7
+        ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
+        big = nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
+        lo  = a[6:0] << ls;
+        round_clamp = big ? 7'd127 : lo;
+      end else begin
+        // floor(a / 2^n) is 128 or more exactly when lp >= n + 7; t = a >> (n - 1) holds the
+        // guard bit (t[0]) and the floor's low bits (t[7:1])
+        big = nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7);
+        // n - 1 < 2^RSW, so it is n - 1 modulo 2^RSW
+        rs  = (n > 12'sd33) ? 6'd32 : n[RSW-1:0] - 1'b1;
+        t   = a >> rs;
+        up = t[0];
+        v = {1'b0, t[7:1]} + {7'd0, up};
+        round_clamp = (big | v[7]) ? 7'd127 : v[6:0];
       end
     end
   endfunction

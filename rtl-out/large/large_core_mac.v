@@ -49,10 +49,13 @@ module large_core_mac (
   assign in_ready_o = en;
 
   // ------------------------------------------------------------------ stage 1: beat sum
-  // Products as continuous assignments (evaluated from time zero in every simulator). The low
-  // 16 bits of the 16x16 product of the sign-extended codes are the exact signed product
-  // (|a*b| <= 16129); the products are summed by a balanced adder tree.
-  wire [15:0]         prod_0 = { {8{in_a_i[0*8+7]}}, in_a_i[0*8 +: 8]} * { {8{in_b_i[0*8+7]}}, in_b_i[0*8 +: 8]};
+  // Products as continuous assignments (evaluated from time zero in every simulator): signed
+  // 8 x 8 multiplies with a 16-bit result, which is exact (|a*b| <= 16384). Written with signed
+  // 8-bit operands, Yosys maps each to about 180 LUT4 (sign-extending them to 16 x 16 costs
+  // about 245). The products are summed by a balanced adder tree.
+  wire signed [7:0]   ca_0 = in_a_i[0*8 +: 8];
+  wire signed [7:0]   cb_0 = in_b_i[0*8 +: 8];
+  wire signed [15:0]  prod_0 = ca_0 * cb_0;
   wire signed [PW-1:0] sum_0_0 = { { 4{prod_0[15]}}, prod_0 };
   wire signed [PW-1:0] beat_sum = sum_0_0;
 

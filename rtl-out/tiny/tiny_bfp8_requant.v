@@ -39,6 +39,8 @@ module tiny_bfp8_requant (
   localparam integer ACC_W = 24;
   // Width of a leading-one position: clog2(ACC_W + 1).
   localparam integer LW = 5;
+  // Width of a right shift 0..ACC_W: clog2(ACC_W + 1).
+  localparam integer RSW = 5;
 
   // ------------------------------------------------------------------ flow control
   reg  s1_valid_q, s2_valid_q;
@@ -66,56 +68,64 @@ module tiny_bfp8_requant (
   wire [ACC_W-1:0]        mag_0 = zero_0 ? {ACC_W{1'b0}} : (neg_0 ? (~m_0 + 1'b1) : m_0);
   wire [8:0]              e_0   = in_exp_i[0*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_0   = { {(11-LW){1'b0}}, lop(mag_0)} + {2'b00, e_0 };
+  wire [LW-1:0]           lp_0  = lop(mag_0);
+  wire [10:0]             l_0   = { {(11-LW){1'b0}}, lp_0 } + {2'b00, e_0 };
   wire signed [ACC_W-1:0] m_1   = in_acc_i[1*ACC_W +: ACC_W];
   wire                    neg_1 = m_1[ACC_W-1] & ~relu_i;
   wire                    zero_1 = (m_1 == {ACC_W{1'b0}}) | (m_1[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_1 = zero_1 ? {ACC_W{1'b0}} : (neg_1 ? (~m_1 + 1'b1) : m_1);
   wire [8:0]              e_1   = in_exp_i[1*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_1   = { {(11-LW){1'b0}}, lop(mag_1)} + {2'b00, e_1 };
+  wire [LW-1:0]           lp_1  = lop(mag_1);
+  wire [10:0]             l_1   = { {(11-LW){1'b0}}, lp_1 } + {2'b00, e_1 };
   wire signed [ACC_W-1:0] m_2   = in_acc_i[2*ACC_W +: ACC_W];
   wire                    neg_2 = m_2[ACC_W-1] & ~relu_i;
   wire                    zero_2 = (m_2 == {ACC_W{1'b0}}) | (m_2[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_2 = zero_2 ? {ACC_W{1'b0}} : (neg_2 ? (~m_2 + 1'b1) : m_2);
   wire [8:0]              e_2   = in_exp_i[2*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_2   = { {(11-LW){1'b0}}, lop(mag_2)} + {2'b00, e_2 };
+  wire [LW-1:0]           lp_2  = lop(mag_2);
+  wire [10:0]             l_2   = { {(11-LW){1'b0}}, lp_2 } + {2'b00, e_2 };
   wire signed [ACC_W-1:0] m_3   = in_acc_i[3*ACC_W +: ACC_W];
   wire                    neg_3 = m_3[ACC_W-1] & ~relu_i;
   wire                    zero_3 = (m_3 == {ACC_W{1'b0}}) | (m_3[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_3 = zero_3 ? {ACC_W{1'b0}} : (neg_3 ? (~m_3 + 1'b1) : m_3);
   wire [8:0]              e_3   = in_exp_i[3*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_3   = { {(11-LW){1'b0}}, lop(mag_3)} + {2'b00, e_3 };
+  wire [LW-1:0]           lp_3  = lop(mag_3);
+  wire [10:0]             l_3   = { {(11-LW){1'b0}}, lp_3 } + {2'b00, e_3 };
   wire signed [ACC_W-1:0] m_4   = in_acc_i[4*ACC_W +: ACC_W];
   wire                    neg_4 = m_4[ACC_W-1] & ~relu_i;
   wire                    zero_4 = (m_4 == {ACC_W{1'b0}}) | (m_4[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_4 = zero_4 ? {ACC_W{1'b0}} : (neg_4 ? (~m_4 + 1'b1) : m_4);
   wire [8:0]              e_4   = in_exp_i[4*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_4   = { {(11-LW){1'b0}}, lop(mag_4)} + {2'b00, e_4 };
+  wire [LW-1:0]           lp_4  = lop(mag_4);
+  wire [10:0]             l_4   = { {(11-LW){1'b0}}, lp_4 } + {2'b00, e_4 };
   wire signed [ACC_W-1:0] m_5   = in_acc_i[5*ACC_W +: ACC_W];
   wire                    neg_5 = m_5[ACC_W-1] & ~relu_i;
   wire                    zero_5 = (m_5 == {ACC_W{1'b0}}) | (m_5[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_5 = zero_5 ? {ACC_W{1'b0}} : (neg_5 ? (~m_5 + 1'b1) : m_5);
   wire [8:0]              e_5   = in_exp_i[5*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_5   = { {(11-LW){1'b0}}, lop(mag_5)} + {2'b00, e_5 };
+  wire [LW-1:0]           lp_5  = lop(mag_5);
+  wire [10:0]             l_5   = { {(11-LW){1'b0}}, lp_5 } + {2'b00, e_5 };
   wire signed [ACC_W-1:0] m_6   = in_acc_i[6*ACC_W +: ACC_W];
   wire                    neg_6 = m_6[ACC_W-1] & ~relu_i;
   wire                    zero_6 = (m_6 == {ACC_W{1'b0}}) | (m_6[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_6 = zero_6 ? {ACC_W{1'b0}} : (neg_6 ? (~m_6 + 1'b1) : m_6);
   wire [8:0]              e_6   = in_exp_i[6*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_6   = { {(11-LW){1'b0}}, lop(mag_6)} + {2'b00, e_6 };
+  wire [LW-1:0]           lp_6  = lop(mag_6);
+  wire [10:0]             l_6   = { {(11-LW){1'b0}}, lp_6 } + {2'b00, e_6 };
   wire signed [ACC_W-1:0] m_7   = in_acc_i[7*ACC_W +: ACC_W];
   wire                    neg_7 = m_7[ACC_W-1] & ~relu_i;
   wire                    zero_7 = (m_7 == {ACC_W{1'b0}}) | (m_7[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_7 = zero_7 ? {ACC_W{1'b0}} : (neg_7 ? (~m_7 + 1'b1) : m_7);
   wire [8:0]              e_7   = in_exp_i[7*9 +: 9];
   // floor(log2 |v|) + 266 = lop + E, 0..531 (meaningful only for non-zero elements)
-  wire [10:0]             l_7   = { {(11-LW){1'b0}}, lop(mag_7)} + {2'b00, e_7 };
+  wire [LW-1:0]           lp_7  = lop(mag_7);
+  wire [10:0]             l_7   = { {(11-LW){1'b0}}, lp_7 } + {2'b00, e_7 };
   // Block maximum of floor(log2 |v|) + 266 over the non-zero elements (balanced tree).
   wire        mx_0_0_v = ~zero_0;
   wire [10:0] mx_0_0   = l_0;
@@ -157,6 +167,15 @@ module tiny_bfp8_requant (
   reg               s1_nz_q, s1_nan_q;
   reg [10:0]        s1_lmax_q;
   reg [11-1:0] s1_tag_q;
+  // leading-one position of each magnitude (stage 2 sizes its shifts and clamps from it)
+  reg [LW-1:0]      s1_lp_0_q;
+  reg [LW-1:0]      s1_lp_1_q;
+  reg [LW-1:0]      s1_lp_2_q;
+  reg [LW-1:0]      s1_lp_3_q;
+  reg [LW-1:0]      s1_lp_4_q;
+  reg [LW-1:0]      s1_lp_5_q;
+  reg [LW-1:0]      s1_lp_6_q;
+  reg [LW-1:0]      s1_lp_7_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_valid_q <= 1'b0;
@@ -167,6 +186,14 @@ module tiny_bfp8_requant (
       s1_nan_q   <= 1'b0;
       s1_lmax_q  <= 11'd0;
       s1_tag_q   <= 11'd0;
+      s1_lp_0_q <= {LW{1'b0}};
+      s1_lp_1_q <= {LW{1'b0}};
+      s1_lp_2_q <= {LW{1'b0}};
+      s1_lp_3_q <= {LW{1'b0}};
+      s1_lp_4_q <= {LW{1'b0}};
+      s1_lp_5_q <= {LW{1'b0}};
+      s1_lp_6_q <= {LW{1'b0}};
+      s1_lp_7_q <= {LW{1'b0}};
     end else if (en1) begin
       s1_valid_q <= in_valid_i;
       s1_mag_q   <= { mag_7, mag_6, mag_5, mag_4, mag_3, mag_2, mag_1, mag_0 };
@@ -176,6 +203,14 @@ module tiny_bfp8_requant (
       s1_nan_q   <= any_nan;
       s1_lmax_q  <= lmax;
       s1_tag_q   <= in_tag_i;
+      s1_lp_0_q <= lp_0;
+      s1_lp_1_q <= lp_1;
+      s1_lp_2_q <= lp_2;
+      s1_lp_3_q <= lp_3;
+      s1_lp_4_q <= lp_4;
+      s1_lp_5_q <= lp_5;
+      s1_lp_6_q <= lp_6;
+      s1_lp_7_q <= lp_7;
     end
   end
 
@@ -187,122 +222,127 @@ module tiny_bfp8_requant (
   wire               blk_nan  = s1_nan_q | (s1_nz_q & ovf);
   wire               blk_zero = ~blk_nan & ~s1_nz_q;
   wire [7:0]         scale = blk_nan ? 8'hff : (blk_zero ? 8'h00 : s_unb[7:0] + 8'd127);
-  // Threshold: |q| * 2^d < tm * 2^0 with d = s - 6 - te.
+  // Threshold: |q| * 2^d < tm with d = s - 6 - te, for integer codes the same as |q| < thr_lim:
+  // d >= 9: never (0); d <= -8: always (128); 0 <= d <= 8: ceil(tm / 2^d); d < 0: tm * 2^-d,
+  // at most 128. One limit per block, one compare per element.
   wire signed [11:0] thr_d = s_unb - 12'sd6 - $signed({ {4{thr_te_i[7]}}, thr_te_i});
   wire               thr_on = (thr_tm_i != 8'd0) & ~blk_nan;
+  wire [7:0]         thr_lim = limit(thr_tm_i, thr_d);
 
-  // element 0: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_0 = s_unb - ($signed({3'b000, s1_exp_q[0*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_0 = s1_mag_q[0*ACC_W +: ACC_W];
-  wire [7:0]         r_0 = round_mag(a_0, n_0);
-  wire [6:0]         c_0 = (r_0 > 8'd127) ? 7'd127 : r_0[6:0];
-  wire               t_0 = thr_on & (c_0 != 7'd0) & below(c_0, thr_d, thr_tm_i);
-  wire [6:0]         o_0 = (blk_nan | t_0) ? 7'd0 : c_0;
-  wire [7:0]         q_0 = s1_neg_q[0] ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
-  // element 1: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_1 = s_unb - ($signed({3'b000, s1_exp_q[1*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_1 = s1_mag_q[1*ACC_W +: ACC_W];
-  wire [7:0]         r_1 = round_mag(a_1, n_1);
-  wire [6:0]         c_1 = (r_1 > 8'd127) ? 7'd127 : r_1[6:0];
-  wire               t_1 = thr_on & (c_1 != 7'd0) & below(c_1, thr_d, thr_tm_i);
-  wire [6:0]         o_1 = (blk_nan | t_1) ? 7'd0 : c_1;
-  wire [7:0]         q_1 = s1_neg_q[1] ? (~{1'b0, o_1 } + 8'd1) : {1'b0, o_1 };
-  // element 2: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_2 = s_unb - ($signed({3'b000, s1_exp_q[2*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_2 = s1_mag_q[2*ACC_W +: ACC_W];
-  wire [7:0]         r_2 = round_mag(a_2, n_2);
-  wire [6:0]         c_2 = (r_2 > 8'd127) ? 7'd127 : r_2[6:0];
-  wire               t_2 = thr_on & (c_2 != 7'd0) & below(c_2, thr_d, thr_tm_i);
-  wire [6:0]         o_2 = (blk_nan | t_2) ? 7'd0 : c_2;
-  wire [7:0]         q_2 = s1_neg_q[2] ? (~{1'b0, o_2 } + 8'd1) : {1'b0, o_2 };
-  // element 3: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_3 = s_unb - ($signed({3'b000, s1_exp_q[3*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_3 = s1_mag_q[3*ACC_W +: ACC_W];
-  wire [7:0]         r_3 = round_mag(a_3, n_3);
-  wire [6:0]         c_3 = (r_3 > 8'd127) ? 7'd127 : r_3[6:0];
-  wire               t_3 = thr_on & (c_3 != 7'd0) & below(c_3, thr_d, thr_tm_i);
-  wire [6:0]         o_3 = (blk_nan | t_3) ? 7'd0 : c_3;
-  wire [7:0]         q_3 = s1_neg_q[3] ? (~{1'b0, o_3 } + 8'd1) : {1'b0, o_3 };
-  // element 4: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_4 = s_unb - ($signed({3'b000, s1_exp_q[4*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_4 = s1_mag_q[4*ACC_W +: ACC_W];
-  wire [7:0]         r_4 = round_mag(a_4, n_4);
-  wire [6:0]         c_4 = (r_4 > 8'd127) ? 7'd127 : r_4[6:0];
-  wire               t_4 = thr_on & (c_4 != 7'd0) & below(c_4, thr_d, thr_tm_i);
-  wire [6:0]         o_4 = (blk_nan | t_4) ? 7'd0 : c_4;
-  wire [7:0]         q_4 = s1_neg_q[4] ? (~{1'b0, o_4 } + 8'd1) : {1'b0, o_4 };
-  // element 5: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_5 = s_unb - ($signed({3'b000, s1_exp_q[5*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_5 = s1_mag_q[5*ACC_W +: ACC_W];
-  wire [7:0]         r_5 = round_mag(a_5, n_5);
-  wire [6:0]         c_5 = (r_5 > 8'd127) ? 7'd127 : r_5[6:0];
-  wire               t_5 = thr_on & (c_5 != 7'd0) & below(c_5, thr_d, thr_tm_i);
-  wire [6:0]         o_5 = (blk_nan | t_5) ? 7'd0 : c_5;
-  wire [7:0]         q_5 = s1_neg_q[5] ? (~{1'b0, o_5 } + 8'd1) : {1'b0, o_5 };
-  // element 6: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_6 = s_unb - ($signed({3'b000, s1_exp_q[6*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_6 = s1_mag_q[6*ACC_W +: ACC_W];
-  wire [7:0]         r_6 = round_mag(a_6, n_6);
-  wire [6:0]         c_6 = (r_6 > 8'd127) ? 7'd127 : r_6[6:0];
-  wire               t_6 = thr_on & (c_6 != 7'd0) & below(c_6, thr_d, thr_tm_i);
-  wire [6:0]         o_6 = (blk_nan | t_6) ? 7'd0 : c_6;
-  wire [7:0]         q_6 = s1_neg_q[6] ? (~{1'b0, o_6 } + 8'd1) : {1'b0, o_6 };
-  // element 7: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_7 = s_unb - ($signed({3'b000, s1_exp_q[7*9 +: 9]}) - 12'sd266) - 12'sd6;
-  wire [ACC_W-1:0]   a_7 = s1_mag_q[7*ACC_W +: ACC_W];
-  wire [7:0]         r_7 = round_mag(a_7, n_7);
-  wire [6:0]         c_7 = (r_7 > 8'd127) ? 7'd127 : r_7[6:0];
-  wire               t_7 = thr_on & (c_7 != 7'd0) & below(c_7, thr_d, thr_tm_i);
-  wire [6:0]         o_7 = (blk_nan | t_7) ? 7'd0 : c_7;
-  wire [7:0]         q_7 = s1_neg_q[7] ? (~{1'b0, o_7 } + 8'd1) : {1'b0, o_7 };
-
-  // Round a magnitude times 2^-n to an integer (saturating at 255), ties away from zero.
-  function [7:0] round_mag;
-    input [ACC_W-1:0]   a;
-    input signed [11:0] n;
-    reg [ACC_W+7:0] wide;
-    reg [ACC_W+7:0] fl;
-    reg [ACC_W+7:0] rem;
-    reg [ACC_W+7:0] half;
-    reg             up;
-    integer         sh;
-    integer         nn;
+  // |q| < limit  <=>  |q| * 2^d < tm
+  function [7:0] limit;
+    input [7:0]         tm;
+    input signed [11:0] d;
+    reg [15:0] w;
     begin
-      nn = { {20{n[11]}}, n};
-      wide = { 8'd0, a};
-      if (n <= 0) begin
-        // a * 2^-n < 128 whenever the element is not above the block maximum
-        sh = -nn;
-        if (sh > 7) sh = 7;
-        fl = wide << sh;
-        round_mag = (fl > 32'd255) ? 8'd255 : fl[7:0];
+      if (d >= 12'sd9) limit = 8'd0;
+      else if (d <= -12'sd8) limit = 8'd128;
+      else if (d >= 12'sd0) begin
+        w = ({8'd0, tm} + ((16'd1 << d[3:0]) - 16'd1)) >> d[3:0];
+        limit = (w > 16'd128) ? 8'd128 : w[7:0];
       end else begin
-        sh = nn;
-        if (sh > ACC_W + 1) sh = ACC_W + 1;
-        fl   = wide >> sh;
-        half = 32'd1 << (sh - 1);
-        rem  = wide & ((half << 1) - 32'd1);
-        up = (rem >= half);
-        fl = fl + { {(ACC_W+7){1'b0}}, up};
-        round_mag = (fl > 32'd255) ? 8'd255 : fl[7:0];
+        w = {8'd0, tm} << (-d);
+        limit = (w > 16'd128) ? 8'd128 : w[7:0];
       end
     end
   endfunction
 
-  // |q| * 2^d < tm (d >= 0), or |q| < tm * 2^-d (d < 0); d >= 9 never, d <= -8 always.
-  function below;
-    input [6:0]         q;
-    input signed [11:0] d;
-    input [7:0]         tm;
-    reg [15:0] lhs;
-    reg [15:0] rhs;
+  // n = s - (E - 266) - 6 = n_base - E for every element
+  wire signed [11:0] n_base = s_unb + 12'sd260;
+
+  // element 0: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_0 = n_base - $signed({3'b000, s1_exp_q[0*9 +: 9]});
+  wire [ACC_W-1:0]   a_0 = s1_mag_q[0*ACC_W +: ACC_W];
+  wire [6:0]         c_0 = round_clamp(a_0, n_0, s1_lp_0_q);
+  wire               t_0 = thr_on & (c_0 != 7'd0) & ({1'b0, c_0 } < thr_lim);
+  wire [6:0]         o_0 = (blk_nan | t_0) ? 7'd0 : c_0;
+  wire [7:0]         q_0 = s1_neg_q[0] ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
+  // element 1: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_1 = n_base - $signed({3'b000, s1_exp_q[1*9 +: 9]});
+  wire [ACC_W-1:0]   a_1 = s1_mag_q[1*ACC_W +: ACC_W];
+  wire [6:0]         c_1 = round_clamp(a_1, n_1, s1_lp_1_q);
+  wire               t_1 = thr_on & (c_1 != 7'd0) & ({1'b0, c_1 } < thr_lim);
+  wire [6:0]         o_1 = (blk_nan | t_1) ? 7'd0 : c_1;
+  wire [7:0]         q_1 = s1_neg_q[1] ? (~{1'b0, o_1 } + 8'd1) : {1'b0, o_1 };
+  // element 2: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_2 = n_base - $signed({3'b000, s1_exp_q[2*9 +: 9]});
+  wire [ACC_W-1:0]   a_2 = s1_mag_q[2*ACC_W +: ACC_W];
+  wire [6:0]         c_2 = round_clamp(a_2, n_2, s1_lp_2_q);
+  wire               t_2 = thr_on & (c_2 != 7'd0) & ({1'b0, c_2 } < thr_lim);
+  wire [6:0]         o_2 = (blk_nan | t_2) ? 7'd0 : c_2;
+  wire [7:0]         q_2 = s1_neg_q[2] ? (~{1'b0, o_2 } + 8'd1) : {1'b0, o_2 };
+  // element 3: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_3 = n_base - $signed({3'b000, s1_exp_q[3*9 +: 9]});
+  wire [ACC_W-1:0]   a_3 = s1_mag_q[3*ACC_W +: ACC_W];
+  wire [6:0]         c_3 = round_clamp(a_3, n_3, s1_lp_3_q);
+  wire               t_3 = thr_on & (c_3 != 7'd0) & ({1'b0, c_3 } < thr_lim);
+  wire [6:0]         o_3 = (blk_nan | t_3) ? 7'd0 : c_3;
+  wire [7:0]         q_3 = s1_neg_q[3] ? (~{1'b0, o_3 } + 8'd1) : {1'b0, o_3 };
+  // element 4: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_4 = n_base - $signed({3'b000, s1_exp_q[4*9 +: 9]});
+  wire [ACC_W-1:0]   a_4 = s1_mag_q[4*ACC_W +: ACC_W];
+  wire [6:0]         c_4 = round_clamp(a_4, n_4, s1_lp_4_q);
+  wire               t_4 = thr_on & (c_4 != 7'd0) & ({1'b0, c_4 } < thr_lim);
+  wire [6:0]         o_4 = (blk_nan | t_4) ? 7'd0 : c_4;
+  wire [7:0]         q_4 = s1_neg_q[4] ? (~{1'b0, o_4 } + 8'd1) : {1'b0, o_4 };
+  // element 5: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_5 = n_base - $signed({3'b000, s1_exp_q[5*9 +: 9]});
+  wire [ACC_W-1:0]   a_5 = s1_mag_q[5*ACC_W +: ACC_W];
+  wire [6:0]         c_5 = round_clamp(a_5, n_5, s1_lp_5_q);
+  wire               t_5 = thr_on & (c_5 != 7'd0) & ({1'b0, c_5 } < thr_lim);
+  wire [6:0]         o_5 = (blk_nan | t_5) ? 7'd0 : c_5;
+  wire [7:0]         q_5 = s1_neg_q[5] ? (~{1'b0, o_5 } + 8'd1) : {1'b0, o_5 };
+  // element 6: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_6 = n_base - $signed({3'b000, s1_exp_q[6*9 +: 9]});
+  wire [ACC_W-1:0]   a_6 = s1_mag_q[6*ACC_W +: ACC_W];
+  wire [6:0]         c_6 = round_clamp(a_6, n_6, s1_lp_6_q);
+  wire               t_6 = thr_on & (c_6 != 7'd0) & ({1'b0, c_6 } < thr_lim);
+  wire [6:0]         o_6 = (blk_nan | t_6) ? 7'd0 : c_6;
+  wire [7:0]         q_6 = s1_neg_q[6] ? (~{1'b0, o_6 } + 8'd1) : {1'b0, o_6 };
+  // element 7: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
+  wire signed [11:0] n_7 = n_base - $signed({3'b000, s1_exp_q[7*9 +: 9]});
+  wire [ACC_W-1:0]   a_7 = s1_mag_q[7*ACC_W +: ACC_W];
+  wire [6:0]         c_7 = round_clamp(a_7, n_7, s1_lp_7_q);
+  wire               t_7 = thr_on & (c_7 != 7'd0) & ({1'b0, c_7 } < thr_lim);
+  wire [6:0]         o_7 = (blk_nan | t_7) ? 7'd0 : c_7;
+  wire [7:0]         q_7 = s1_neg_q[7] ? (~{1'b0, o_7 } + 8'd1) : {1'b0, o_7 };
+
+  // A magnitude a times 2^-n rounded to an integer (ties away from zero) and
+  // clamped to 127; lp is the position of a's leading one. Only the bits that can reach the
+  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit.
+  function [6:0] round_clamp;
+    input [ACC_W-1:0]   a;
+    input signed [11:0] n;
+    input [LW-1:0]      lp;
+    reg               nz;
+    reg               big;
+    reg [3:0]         ls;
+    reg [6:0]         lo;
+    reg [RSW-1:0]     rs;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // the shifted magnitude: only its 8 low bits (guard bit and the 7-bit result) are used
+    reg [ACC_W-1:0]   t;
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg               up;
+    reg [7:0]         v;
     begin
-      if (d >= 12'sd9) below = 1'b0;
-      else if (d <= -12'sd8) below = 1'b1;
-      else begin
-        lhs = (d >= 0) ? ({9'd0, q} << d[3:0]) : {9'd0, q};
-        rhs = (d >= 0) ? {8'd0, tm} : ({8'd0, tm} << (-d));
-        below = lhs < rhs;
+      nz = (a != {ACC_W{1'b0}});
+      if (n <= 12'sd0) begin
+        // a * 2^ls with ls = min(-n, 7): above 127 exactly when lp + ls >= 7
+        ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
+        big = nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
+        lo  = a[6:0] << ls;
+        round_clamp = big ? 7'd127 : lo;
+      end else begin
+        // floor(a / 2^n) is 128 or more exactly when lp >= n + 7; t = a >> (n - 1) holds the
+        // guard bit (t[0]) and the floor's low bits (t[7:1])
+        big = nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7);
+        // n - 1 < 2^RSW, so it is n - 1 modulo 2^RSW
+        rs  = (n > 12'sd25) ? 5'd24 : n[RSW-1:0] - 1'b1;
+        t   = a >> rs;
+        up = t[0];
+        v = {1'b0, t[7:1]} + {7'd0, up};
+        round_clamp = (big | v[7]) ? 7'd127 : v[6:0];
       end
     end
   endfunction
