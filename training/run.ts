@@ -34,6 +34,7 @@ import {
 } from "./metrics.ts";
 import {
   type Layer,
+  type LayerStep,
   type ModelName,
   MODELS,
   MODEL_POOL,
@@ -300,8 +301,17 @@ function checkFits(layers: readonly Layer[], config: RunConfig, rMax: number): v
 export interface RunHooks {
   /** Where the progress bar goes (undefined: no progress output). */
   progress?: ProgressSink;
-  /** Called after every step (tests). */
-  onStep?: (step: number, loss: number) => void;
+  /** Called after every step (tests, progress of callers): 0-based step, its loss, the run's steps. */
+  onStep?: (step: number, loss: number, totalSteps: number) => void;
+  /**
+   * Called after every step with what FP and BP wrote, layer by layer (the bench keeps some of
+   * these interim tensors), before the thresholds observe them.
+   */
+  onTape?: (step: number, tape: readonly LayerStep<Stored>[], layers: readonly Layer[]) => void;
+  /** Called once at the end with the run's metrics object (the result holds their summary). */
+  onMetrics?: (metrics: RunMetrics) => void;
+  /** Skip the per-epoch test evaluation (it changes no weight; testAcc is then NaN). */
+  skipEval?: boolean;
   /** backend hw: progress messages, the build folder, fault injection (tests). */
   hw?: Pick<HwBackendOptions, "log" | "dir" | "tamper">;
 }
@@ -434,6 +444,7 @@ function trainWith<T extends Stored>(
       layers.forEach((l, li) => sgdUpdate(l, dws[li]!, lr, config.momentum));
       metrics.record(eng, fw.tape.steps, config.bytes);
       epochMetrics.record(eng, fw.tape.steps, false);
+      hooks.onTape?.(step, fw.tape.steps, layers);
       fw.tape.steps.forEach((st, li) => {
         if (actPolicies[li]!.kind === "target") actPolicies[li]!.observe(eng.unpack(st.y));
         if (gradPolicies[li]!.kind === "target" && st.dy !== undefined)
@@ -443,7 +454,7 @@ function trainWith<T extends Stored>(
       lossSum += lossRes.loss * n;
       correct += lossRes.correct;
       seen += n;
-      hooks.onStep?.(step, lossRes.loss);
+      hooks.onStep?.(step, lossRes.loss, totalSteps);
       const sum = summarize(epochMetrics);
       bar.update(step + 1, {
         loss: lossSum / seen,
@@ -452,7 +463,7 @@ function trainWith<T extends Stored>(
         extra: `epoch ${ep + 1}/${config.epochs}`,
       });
     }
-    const testAcc = evaluate(evalNet, test, actPolicies);
+    const testAcc = hooks.skipEval === true ? NaN : evaluate(evalNet, test, actPolicies);
     const sum = summarize(epochMetrics);
     const log: EpochLog = {
       epoch: ep + 1,
@@ -472,6 +483,7 @@ function trainWith<T extends Stored>(
         `${log.seconds.toFixed(1)}s`,
     );
   }
+  hooks.onMetrics?.(metrics);
   const theta = (p: ThresholdPolicy): number | null =>
     p.kind === "off" ? null : thresholdValue(p.current());
   const result: RunResult = {
