@@ -15,6 +15,12 @@ import { hideBin } from "yargs/helpers";
 import { boardParams } from "../generator/elab/board.ts";
 import { elaborate } from "../generator/elab/elaborate.ts";
 import { BOARD_NAMES, boardDef, boardPcf } from "../generator/fpga/boards.ts";
+import {
+  type AreaBreakdown,
+  areaBreakdown,
+  areaBreakdownDesign,
+  breakdownMarkdown,
+} from "../generator/fpga/breakdown.ts";
 import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
 import { PRESET_NAMES } from "../generator/dsl/presets.ts";
@@ -103,6 +109,12 @@ async function main(argv: string[]): Promise<void> {
       describe:
         "build the board wrapper (<name>_board) for a board: its part (overrides --device), pins (a generated .pcf), clock (the timing target) and LEDs, and a bitstream",
     })
+    .option("breakdown", {
+      type: "boolean",
+      default: false,
+      describe:
+        "only Yosys, with the hierarchy kept: LUT4, flip-flops and RAMs of every module (no place and route)",
+    })
     .option("require-timing", {
       type: "boolean",
       default: false,
@@ -119,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
     .example("$0 --preset tiny --device up5k", "the tiny preset's top level (or PE) on the UP5K")
     .example("$0 --preset tiny --module pe --json", "its PE on the HX8K, JSON report")
     .example("$0 --preset tiny --board icebreaker", "the board wrapper, pins and bitstream")
+    .example("$0 --preset tiny --module top --breakdown", "where the tiny processor's LUTs go")
     .example(
       "$0 --verilog bench/fp16_pe/fp16_mac_pe.v --top fp16_mac_pe --param LANES=4",
       "a hand-written design",
@@ -148,6 +161,39 @@ async function main(argv: string[]): Promise<void> {
     onProgress: say,
     ...(a.pcf === undefined ? {} : { pcf: a.pcf }),
   });
+
+  if (a.breakdown) {
+    const bo = { device, outDir: "", onProgress: say };
+    let b: AreaBreakdown;
+    if (a.verilog !== undefined) {
+      const top = a.top ?? "";
+      bo.outDir = a.out ?? join(REPO_ROOT, "build", "synth", `${top}-${device}-breakdown`);
+      b = await areaBreakdown({ files: a.verilog, top, params: parseParams(a.param) }, bo);
+    } else {
+      const desc =
+        a.desc !== undefined
+          ? await loadDescriptionFile(a.desc)
+          : presetDescription(a.preset ?? "tiny");
+      const design = elaborate(desc);
+      const m = chooseModule(
+        design,
+        a.board !== undefined
+          ? { role: "board" }
+          : {
+              ...(a.module === undefined ? {} : { role: a.module }),
+              ...(a.top === undefined ? {} : { top: a.top }),
+            },
+      );
+      bo.outDir =
+        a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${m.role}-${device}-breakdown`);
+      b = await areaBreakdownDesign(design, { top: m.module }, bo);
+    }
+    const md = breakdownMarkdown(b);
+    writeFileSync(join(bo.outDir, "breakdown.md"), md);
+    if (a.json) process.stdout.write(JSON.stringify(b, null, 2) + "\n");
+    else process.stdout.write(md);
+    return;
+  }
 
   let report: SynthReport;
   if (a.verilog !== undefined) {

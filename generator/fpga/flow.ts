@@ -103,7 +103,7 @@ export interface SynthReport {
 }
 
 /** Yosys passes worth a progress line, in the order synth_ice40 reaches them. */
-const YOSYS_PHASES: [RegExp, string][] = [
+export const YOSYS_PHASES: [RegExp, string][] = [
   [/Executing Verilog-2005 frontend/, "reading sources"],
   [/Executing PROC pass/, "elaborating processes"],
   [/Executing FLATTEN pass/, "flattening"],
@@ -126,7 +126,7 @@ const NEXTPNR_PHASES: [RegExp, (m: RegExpExecArray) => string][] = [
 ];
 
 /** Forward tool output to progress messages: one per phase, and a heartbeat when it is slow. */
-function progressTracker(
+export function progressTracker(
   tool: string,
   phases: [RegExp, (m: RegExpExecArray) => string][],
   report: (msg: string) => void,
@@ -341,7 +341,7 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
 }
 
 /** A path as messages show it: relative to the working folder when it lies inside it. */
-function shown(path: string): string {
+export function shown(path: string): string {
   const r = relative(process.cwd(), path);
   return r === "" || r.startsWith("..") || isAbsolute(r) ? path : r;
 }
@@ -354,6 +354,32 @@ function subtract(a: CellCounts, b: CellCounts): CellCounts {
     else cells[t] = left;
   }
   return countsOf(cells);
+}
+
+/**
+ * Write every module of a design to `<outDir>/rtl/` for the tools. A module whose template does
+ * not render is left out with a warning (the chosen one is an error): the block may not need it.
+ */
+export function designSources(
+  design: Design,
+  chosen: ModuleInstance,
+  outDir: string,
+  onProgress?: (message: string) => void,
+): { paths: string[]; broken: string[] } {
+  const files: FileSet = new Map();
+  const broken: string[] = [];
+  for (const x of design.modules) {
+    try {
+      for (const [f, text] of emitRtl({ ...design, modules: [x] })) files.set(f, text);
+    } catch (e) {
+      const msg = `${x.module} (${x.template}) did not render: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+      if (x === chosen) throw new GenError("E_TOOL_FAIL", msg);
+      broken.push(msg);
+      onProgress?.(`warning: ${msg}; left out`);
+    }
+  }
+  const paths = writeFiles(join(resolve(outDir), "rtl"), files).filter((f) => f.endsWith(".v"));
+  return { paths, broken };
 }
 
 /**
@@ -446,19 +472,7 @@ export async function synthesizeDesign(
   params?: ParamValues,
 ): Promise<SynthReport> {
   const m = chooseModule(design, choice);
-  const files: FileSet = new Map();
-  const broken: string[] = [];
-  for (const x of design.modules) {
-    try {
-      for (const [f, text] of emitRtl({ ...design, modules: [x] })) files.set(f, text);
-    } catch (e) {
-      const msg = `${x.module} (${x.template}) did not render: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
-      if (x === m) throw new GenError("E_TOOL_FAIL", msg);
-      broken.push(msg);
-      o.onProgress?.(`warning: ${msg}; left out`);
-    }
-  }
-  const paths = writeFiles(join(resolve(o.outDir), "rtl"), files).filter((f) => f.endsWith(".v"));
+  const { paths, broken } = designSources(design, m, o.outDir, o.onProgress);
   try {
     return await synthesize(
       {
