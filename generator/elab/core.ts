@@ -26,10 +26,8 @@ export interface RequantParams {
   idx: number[];
   maxTree: { out: string; a: string; b: string }[];
   maxRoot: string;
-  magConcat: string;
-  negConcat: string;
-  qConcat: string;
-  nzConcat: string;
+  /** Element indices from the highest: the order of the template's concatenations. */
+  revIdx: number[];
 }
 
 export function requantParams(
@@ -57,10 +55,7 @@ export function requantParams(
     idx,
     maxTree: tree.nodes,
     maxRoot: tree.root,
-    magConcat: rev.map((i) => `mag_${i}`).join(", "),
-    negConcat: rev.map((i) => `neg_${i}`).join(", "),
-    qConcat: rev.map((i) => `q_${i}`).join(", "),
-    nzConcat: rev.map((i) => `(q_${i} != 8'd0)`).join(", "),
+    revIdx: rev,
   };
 }
 
