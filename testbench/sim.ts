@@ -114,12 +114,8 @@ export function runSim(job: SimJob, sim: Simulator, cache?: { key: string }): Si
   if (cache !== undefined) {
     if (existsSync(exe) && existsSync(stamp) && readFileSync(stamp, "utf8") === cache.key) {
       const timeout = job.timeoutMs ?? 20 * 60_000;
-      const plus = job.waves ? ["+vcd"] : [];
-      const exec =
-        sim === "icarus"
-          ? run(requireTool("vvp"), ["-n", "sim.vvp", ...plus], job.dir, timeout)
-          : run(exe, plus, job.dir, timeout);
-      return judge(sim, { status: 0, out: "", ms: 0 }, exec);
+      const { cmd, args } = simCommand(job, sim);
+      return judge(sim, { status: 0, out: "", ms: 0 }, run(cmd, args, job.dir, timeout));
     }
     rmSync(stamp, { force: true });
   }
@@ -128,21 +124,30 @@ export function runSim(job: SimJob, sim: Simulator, cache?: { key: string }): Si
   return res;
 }
 
-function compileAndRun(job: SimJob, sim: Simulator): SimResult {
+/** The command that runs a built simulation (in job.dir). */
+export function simCommand(job: SimJob, sim: Simulator): { cmd: string; args: string[] } {
+  const plus = job.waves ? ["+vcd"] : [];
+  return sim === "icarus"
+    ? { cmd: requireTool("vvp"), args: ["-n", "sim.vvp", ...plus] }
+    : { cmd: builtExe(job, sim), args: plus };
+}
+
+function compile(
+  job: SimJob,
+  sim: Simulator,
+): { status: number | null; out: string; ms: number; built: boolean } {
   const timeout = job.timeoutMs ?? 20 * 60_000;
   mkdirSync(job.dir, { recursive: true });
-  const plus = job.waves ? ["+vcd"] : [];
   if (sim === "icarus") {
     requireTool("iverilog");
     requireTool("vvp");
-    const compile = run(
+    const c = run(
       "iverilog",
       ["-g2012", "-Wall", "-o", "sim.vvp", "-s", job.top, ...job.sources],
       job.dir,
       timeout,
     );
-    if (compile.status !== 0) return judge(sim, compile, undefined);
-    return judge(sim, compile, run("vvp", ["-n", "sim.vvp", ...plus], job.dir, timeout));
+    return { ...c, built: c.status === 0 };
   }
   requireTool("verilator");
   const mdir = join(job.dir, "obj_dir");
@@ -163,8 +168,36 @@ function compileAndRun(job: SimJob, sim: Simulator): SimResult {
     ...(job.waves ? ["--trace"] : []),
     ...job.sources,
   ];
-  const compile = run("verilator", args, job.dir, timeout);
-  const exe = join(mdir, `V${job.top}`);
-  if (compile.status !== 0 || !existsSync(exe)) return judge(sim, compile, undefined);
-  return judge(sim, compile, run(exe, plus, job.dir, timeout));
+  const c = run("verilator", args, job.dir, timeout);
+  return { ...c, built: c.status === 0 && existsSync(builtExe(job, sim)) };
+}
+
+/**
+ * Build a testbench without running it (for a simulation another process drives), reusing a
+ * build of the same key like runSim. Returns the compiler's output when the build fails.
+ */
+export function buildSim(
+  job: SimJob,
+  sim: Simulator,
+  cache: { key: string },
+): { ok: boolean; output: string; compileMs: number } {
+  const stamp = join(job.dir, "build.key");
+  if (
+    existsSync(builtExe(job, sim)) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, "utf8") === cache.key
+  )
+    return { ok: true, output: "", compileMs: 0 };
+  rmSync(stamp, { force: true });
+  const c = compile(job, sim);
+  if (c.built) writeFileSync(stamp, cache.key);
+  return { ok: c.built, output: c.out, compileMs: c.ms };
+}
+
+function compileAndRun(job: SimJob, sim: Simulator): SimResult {
+  const timeout = job.timeoutMs ?? 20 * 60_000;
+  const c = compile(job, sim);
+  if (!c.built) return judge(sim, c, undefined);
+  const { cmd, args } = simCommand(job, sim);
+  return judge(sim, c, run(cmd, args, job.dir, timeout));
 }

@@ -13,6 +13,7 @@
 //   'R' (0x52) addr[2]                  register read  -> RRESP, data[4]
 //   'S' (0x53) addr[4] len[4] byte*len  memory store   -> 0x00 after the last byte is written
 //   'L' (0x4C) addr[4] len[4]           memory load    -> byte*len
+//   'I' (0x49)                          interrupt line -> 0 or 1 (the processor's irq_o)
 //   anything else                                      -> 0xEE (and the bridge waits for a command)
 //
 // Memory addresses are byte addresses; the memory wraps them at its size. A command's argument
@@ -25,6 +26,7 @@ module default_uart_bridge #(
 ) (
   input  wire           clk_i,
   input  wire           rst_ni,   // asynchronous, active low
+  input  wire           irq_i,    // the processor's interrupt line, for the 'I' command
   // from the UART receiver, to the UART transmitter
   input  wire [7:0]     rx_data_i,
   input  wire           rx_valid_i,
@@ -59,7 +61,7 @@ module default_uart_bridge #(
   input  wire [7:0]     h_rdata_i
 );
   localparam [7:0] C_PING = 8'h50, C_WRITE = 8'h57, C_READ = 8'h52, C_STORE = 8'h53,
-                   C_LOAD = 8'h4c, R_BAD = 8'hee;
+                   C_LOAD = 8'h4c, C_IRQ = 8'h49, R_BAD = 8'hee;
   localparam [3:0] S_CMD = 4'd0, S_ARGS = 4'd1, S_AXW = 4'd2, S_AXB = 4'd3, S_AXR = 4'd4,
                    S_SEND = 4'd5, S_STORE = 4'd6, S_STW = 4'd7, S_LDREQ = 4'd8,
                    S_LDWAIT = 4'd9, S_LDSEND = 4'd10;
@@ -117,6 +119,11 @@ module default_uart_bridge #(
           case (rx_data_i)
             C_PING: begin
               out_q   <= {32'h0, C_PING};
+              nout_q  <= 3'd1;
+              state_q <= S_SEND;
+            end
+            C_IRQ: begin
+              out_q   <= {39'h0, irq_i};
               nout_q  <= 3'd1;
               state_q <= S_SEND;
             end

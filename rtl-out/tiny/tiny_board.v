@@ -77,9 +77,10 @@ module tiny_board #(
   wire            h_req, h_we, h_gnt, h_rvalid;
   wire [WAW+2-1:0] h_addr;
   wire [7:0]      h_wdata, h_rdata;
+  wire            irq;            // the processor's interrupt: LED and the bridge's 'I' command
 
   tiny_uart_bridge #(.LAW(8), .HAW(WAW + 2)) u_bridge (
-    .clk_i(clk_i), .rst_ni(rst_n),
+    .clk_i(clk_i), .rst_ni(rst_n), .irq_i(irq),
     .rx_data_i(rx_data), .rx_valid_i(rx_valid),
     .tx_data_o(tx_data), .tx_valid_o(tx_valid), .tx_ready_i(tx_ready),
     .m_axil_awaddr_o(l_awaddr), .m_axil_awvalid_o(l_awvalid), .m_axil_awready_i(l_awready),
@@ -108,7 +109,6 @@ module tiny_board #(
   wire [1:0]      arburst, awburst;
   wire [3:0]      arcache, awcache;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire            irq;
 
   tiny_top u_top (
     .clk_i(clk_i), .rst_ni(rst_n),
