@@ -7,6 +7,13 @@
 // Simple dual-port RAM: one write port, one read port with a registered output that holds its
 // value while re_i is low. Written in the form Yosys maps to iCE40 block RAM (SB_RAM40_4K) and
 // every simulator models directly. Contents are undefined after configuration.
+//
+// A read of the word written in the same cycle returns undefined data, as the block RAM does:
+// the memory is marked no_rw_check, so synthesis adds no registers and compare logic to return
+// a defined value (in the tiny preset that logic was about 1,000 flip-flops and 550 LUTs over
+// all RAMs), and simulation returns all X for it. Users read a word being written only when the
+// result is not used (an idle core reading the bank being loaded); the 4-state simulator (Icarus)
+// turns any use of such a read into X results, which every testbench reports.
 `default_nettype none
 
 module default_sdp_ram #(
@@ -22,10 +29,14 @@ module default_sdp_ram #(
   input  wire [AW-1:0] raddr_i,
   output reg  [W-1:0]  rdata_o
 );
+  (* no_rw_check *)
   reg [W-1:0] mem [0:D-1];
   always @(posedge clk_i) begin
     if (we_i) mem[waddr_i] <= wdata_i;
     if (re_i) rdata_o <= mem[raddr_i];
+`ifndef SYNTHESIS
+    if (re_i && we_i && raddr_i == waddr_i) rdata_o <= {W{1'bx}};
+`endif
   end
 endmodule
 
