@@ -13,7 +13,8 @@ import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { boardParams } from "../generator/elab/board.ts";
-import { elaborate } from "../generator/elab/elaborate.ts";
+import type { ResolvedDescription } from "../generator/dsl/description.ts";
+import { type Design, type ModuleInstance, elaborate } from "../generator/elab/elaborate.ts";
 import { BOARD_NAMES, boardDef, boardPcf } from "../generator/fpga/boards.ts";
 import {
   type AreaBreakdown,
@@ -162,6 +163,29 @@ async function main(argv: string[]): Promise<void> {
     ...(a.pcf === undefined ? {} : { pcf: a.pcf }),
   });
 
+  // the description and the block of it to synthesize (the board wrapper with --board)
+  const chosenBlock = async (): Promise<{
+    desc: ResolvedDescription;
+    design: Design;
+    m: ModuleInstance;
+  }> => {
+    const desc =
+      a.desc !== undefined
+        ? await loadDescriptionFile(a.desc)
+        : presetDescription(a.preset ?? "tiny");
+    const design = elaborate(desc);
+    const m = chooseModule(
+      design,
+      board !== undefined
+        ? { role: "board" }
+        : {
+            ...(a.module === undefined ? {} : { role: a.module }),
+            ...(a.top === undefined ? {} : { top: a.top }),
+          },
+    );
+    return { desc, design, m };
+  };
+
   if (a.breakdown) {
     const bo = { device, outDir: "", onProgress: say };
     let b: AreaBreakdown;
@@ -170,20 +194,7 @@ async function main(argv: string[]): Promise<void> {
       bo.outDir = a.out ?? join(REPO_ROOT, "build", "synth", `${top}-${device}-breakdown`);
       b = await areaBreakdown({ files: a.verilog, top, params: parseParams(a.param) }, bo);
     } else {
-      const desc =
-        a.desc !== undefined
-          ? await loadDescriptionFile(a.desc)
-          : presetDescription(a.preset ?? "tiny");
-      const design = elaborate(desc);
-      const m = chooseModule(
-        design,
-        a.board !== undefined
-          ? { role: "board" }
-          : {
-              ...(a.module === undefined ? {} : { role: a.module }),
-              ...(a.top === undefined ? {} : { top: a.top }),
-            },
-      );
+      const { desc, design, m } = await chosenBlock();
       bo.outDir =
         a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${m.role}-${device}-breakdown`);
       b = await areaBreakdownDesign(design, { top: m.module }, bo);
@@ -201,20 +212,7 @@ async function main(argv: string[]): Promise<void> {
     const out = a.out ?? join(REPO_ROOT, "build", "synth", `${top}-${device}`);
     report = await synthesize({ files: a.verilog, top, params: parseParams(a.param) }, common(out));
   } else {
-    const desc =
-      a.desc !== undefined
-        ? await loadDescriptionFile(a.desc)
-        : presetDescription(a.preset ?? "tiny");
-    const design = elaborate(desc);
-    const m = chooseModule(
-      design,
-      board !== undefined
-        ? { role: "board" }
-        : {
-            ...(a.module === undefined ? {} : { role: a.module }),
-            ...(a.top === undefined ? {} : { top: a.top }),
-          },
-    );
+    const { desc, design, m } = await chosenBlock();
     const out =
       a.out ?? join(REPO_ROOT, "build", "synth", `${desc.name}-${a.board ?? m.role}-${device}`);
     if (board === undefined)

@@ -10,6 +10,7 @@ import { type DmaParams, dmaModules, dmaParams } from "../generator/elab/dma.ts"
 import type { ModuleInstance } from "../generator/elab/elaborate.ts";
 import { banner, renderRtl, renderTb } from "../generator/emit/render.ts";
 import { Rng } from "../generator/model/rng.ts";
+import { parseHexDump } from "./host/memory.ts";
 import { type SimResult, type Simulator, runSim } from "./sim.ts";
 
 /** One DMA command: rows of rowBytes bytes, row r starting at addr + r * stride (mod 2^aw). */
@@ -68,7 +69,8 @@ export interface DmaBusConfig extends AxiMemStalls {
   cmdPct: number;
 }
 
-export const NO_STALLS: DmaBusConfig = {
+/** The AXI memory model at full speed: no latency, every channel always ready. */
+export const FULL_SPEED_MEM: AxiMemStalls = {
   rdLatency: 0,
   wrLatency: 0,
   arReadyPct: 100,
@@ -76,6 +78,10 @@ export const NO_STALLS: DmaBusConfig = {
   awReadyPct: 100,
   wReadyPct: 100,
   bValidPct: 100,
+};
+
+export const NO_STALLS: DmaBusConfig = {
+  ...FULL_SPEED_MEM,
   outReadyPct: 100,
   inValidPct: 100,
   cmdPct: 100,
@@ -616,28 +622,9 @@ export const errLine = (e: ErrRegion): string =>
     136,
   );
 
-/** Parse a $writememh dump (either simulator's flavour) into bytes. */
+/** Parse a $writememh dump (either simulator's flavour) into bytes: memory.ts's parser. */
 export function parseMemDump(text: string, p: DmaParams, memBytes: number): Uint8Array {
-  const out = new Uint8Array(memBytes);
-  let addr = 0;
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/\/\/.*$/, "").trim();
-    if (line === "") continue;
-    for (const tok of line.split(/\s+/)) {
-      if (tok.startsWith("@")) {
-        addr = parseInt(tok.slice(1), 16);
-        continue;
-      }
-      let v = BigInt(`0x${tok.replace(/[xXzZ]/g, "0")}`);
-      for (let j = 0; j < p.bytes; j++) {
-        const at = addr * p.bytes + j;
-        if (at < memBytes) out[at] = Number(v & 0xffn);
-        v >>= 8n;
-      }
-      addr++;
-    }
-  }
-  return out;
+  return parseHexDump(text, p.bytes, memBytes);
 }
 
 // ------------------------------------------------------------------ running

@@ -37,6 +37,7 @@ import {
 } from "./codec-bench.ts";
 import {
   type AxiMemStalls,
+  FULL_SPEED_MEM,
   DmaGolden,
   type ErrRegion,
   type RdExpect,
@@ -165,13 +166,7 @@ export interface RoundTripBus extends AxiMemStalls {
 }
 
 export const RT_NO_STALLS: RoundTripBus = {
-  rdLatency: 0,
-  wrLatency: 0,
-  arReadyPct: 100,
-  rValidPct: 100,
-  awReadyPct: 100,
-  wReadyPct: 100,
-  bValidPct: 100,
+  ...FULL_SPEED_MEM,
   encValidPct: 100,
   decReadyPct: 100,
   cmdPct: 100,

@@ -19,6 +19,34 @@ export interface BoardOptions {
   memBytes: number;
 }
 
+/**
+ * The UART bridge's command bytes and its answer to an unknown one (docs/board.md). The bridge,
+ * the testbenches and the host client (testbench/host/uart-link.ts) all take them from here.
+ */
+export const UART_COMMANDS = {
+  ping: 0x50,
+  write: 0x57,
+  read: 0x52,
+  store: 0x53,
+  load: 0x4c,
+  irq: 0x49,
+} as const;
+export const UART_BAD_COMMAND = 0xee;
+
+/** The command bytes as the templates write them (two hex digits each, `uart.<name>`). */
+export function uartCodes(): Record<keyof typeof UART_COMMANDS | "bad", string> {
+  const hex = (v: number): string => v.toString(16).padStart(2, "0");
+  return {
+    ping: hex(UART_COMMANDS.ping),
+    write: hex(UART_COMMANDS.write),
+    read: hex(UART_COMMANDS.read),
+    store: hex(UART_COMMANDS.store),
+    load: hex(UART_COMMANDS.load),
+    irq: hex(UART_COMMANDS.irq),
+    bad: hex(UART_BAD_COMMAND),
+  };
+}
+
 export const BOARD_DEFAULTS: BoardOptions = { clockHz: 12_000_000, baud: 115_200, memBytes: 8192 };
 
 export interface BoardParams extends BoardOptions {
@@ -103,7 +131,7 @@ export function boardModules(d: ResolvedDescription): ModuleInstance[] {
       template: "uart_bridge.v.hbs",
       file: `${names.bridgeModule}.v`,
       doc: "UART command bridge to the register file (AXI4-Lite master) and the board memory",
-      params: { ...common, LAW: d.regfile.addrWidth, HAW: p.WAW + p.LNB },
+      params: { ...common, LAW: d.regfile.addrWidth, HAW: p.WAW + p.LNB, uart: uartCodes() },
     },
     {
       role: "board_ram",

@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { boardParams, uartCodes } from "../../generator/elab/board.ts";
 import { elaborate } from "../../generator/elab/elaborate.ts";
 import { emitRtl } from "../../generator/emit/emit.ts";
 import { banner, renderTb } from "../../generator/emit/render.ts";
@@ -55,10 +56,11 @@ export async function startLinkSim(desc: ResolvedDescription, o: LinkSimOptions)
     renderTb("tb_board_link.sv.hbs", {
       banner: banner(`UART co-simulation of ${top}`, "testbench/templates/tb_board_link.sv.hbs"),
       board: top,
+      uart: uartCodes(),
       clksPerBit: cpb,
       memBytes: o.memBytes,
       bytes: nb,
-      waw: Math.round(Math.log2(o.memBytes / nb)),
+      waw: boardParams(desc, { memBytes: o.memBytes }).WAW,
       dw: desc.dma.dataWidth,
       aw: desc.dma.addrWidth,
       maxBurst: desc.dma.maxBurst,

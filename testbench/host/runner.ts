@@ -9,11 +9,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { boardParams, uartCodes } from "../../generator/elab/board.ts";
 import { type Design, elaborate } from "../../generator/elab/elaborate.ts";
 import { type FileSet, emitRtl } from "../../generator/emit/emit.ts";
 import { banner, renderTb } from "../../generator/emit/render.ts";
 import { Rng } from "../../generator/model/rng.ts";
-import { type AxiMemStalls, renderAxiTbModels, stallParams } from "../dma-bench.ts";
+import { type AxiMemStalls, FULL_SPEED_MEM, renderAxiTbModels, stallParams } from "../dma-bench.ts";
 import { type SimResult, type Simulator, runSim } from "../sim.ts";
 import type { HostContext } from "./context.ts";
 import type { Backend } from "./golden-backend.ts";
@@ -24,15 +25,7 @@ import type { AxiTraffic, RunOutput } from "./session.ts";
 /** The AXI memory model's stalls and latencies (percent = probability per cycle). */
 export type BusStalls = AxiMemStalls;
 
-export const FULL_SPEED: BusStalls = {
-  rdLatency: 0,
-  wrLatency: 0,
-  arReadyPct: 100,
-  rValidPct: 100,
-  awReadyPct: 100,
-  wReadyPct: 100,
-  bValidPct: 100,
-};
+export const FULL_SPEED: BusStalls = FULL_SPEED_MEM;
 
 /** Every channel stalls with probability pct percent, with the given latencies. */
 export function stalls(pct: number, rdLatency = 0, wrLatency = rdLatency): BusStalls {
@@ -160,15 +153,17 @@ export class SimBackend implements Backend {
     files.set("axi_monitor.sv", models.monitor);
     if (this.harness === "uart") {
       const m = this.o.memBytes;
-      if ((m & (m - 1)) !== 0 || this.o.memBase % m !== 0)
+      const bp = boardParams(desc, { memBytes: m });
+      if (this.o.memBase % m !== 0)
         throw new Error(
-          `the board memory (${m} bytes at 0x${this.o.memBase.toString(16)}) must be a power of two at a multiple of its size`,
+          `the board memory (${m} bytes at 0x${this.o.memBase.toString(16)}) must sit at a multiple of its size`,
         );
       files.set(
         "tb.sv",
         renderTb("tb_board.sv.hbs", {
           banner: banner(`Testbench for ${top}`, "testbench/templates/tb_board.sv.hbs"),
           board: top,
+          uart: uartCodes(),
           dw: desc.dma.dataWidth,
           bytes: ctx.busBytes,
           aw: desc.dma.addrWidth,
@@ -176,7 +171,7 @@ export class SimBackend implements Backend {
           progMax: this.o.progMax,
           clksPerBit: this.clksPerBit,
           memBytes: m,
-          waw: Math.round(Math.log2(m / ctx.busBytes)),
+          waw: bp.WAW,
           memBase: hex(BigInt(this.o.memBase), 32),
           maxBurst: desc.dma.maxBurst,
           maxOutstanding: desc.dma.maxOutstanding,

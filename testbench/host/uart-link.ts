@@ -7,6 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { UART_BAD_COMMAND, UART_COMMANDS } from "../../generator/elab/board.ts";
 import { GenError } from "../../generator/errors.ts";
 import type { MemImage } from "./memory.ts";
 import type { Op } from "./program.ts";
@@ -81,16 +82,9 @@ export class ByteQueue {
 
 const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 
-export const CMD = {
-  ping: 0x50,
-  write: 0x57,
-  read: 0x52,
-  store: 0x53,
-  load: 0x4c,
-  irq: 0x49,
-} as const;
+export const CMD = UART_COMMANDS;
 /** The bridge's answer to a command it does not know. */
-export const BAD_COMMAND = 0xee;
+export const BAD_COMMAND = UART_BAD_COMMAND;
 
 export interface LinkOptions {
   /** Longest wait for one command's reply, ms (a store or load: per chunk). */
@@ -115,9 +109,13 @@ export class UartLink {
     await this.ch.write(Uint8Array.of(CMD.ping));
     const [r] = await this.ch.read(1, this.timeoutMs);
     if (r !== CMD.ping)
-      throw new GenError("E_SIM_FAIL", `ping answered 0x${(r ?? 0).toString(16)}, not 0x50`, {
-        hint: "is the board wrapper's bitstream loaded, at this baud rate?",
-      });
+      throw new GenError(
+        "E_SIM_FAIL",
+        `ping answered 0x${(r ?? 0).toString(16)}, not 0x${CMD.ping.toString(16)}`,
+        {
+          hint: "is the board wrapper's bitstream loaded, at this baud rate?",
+        },
+      );
   }
 
   /** Register write; returns BRESP. */
