@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Design } from "../generator/elab/elaborate.ts";
+import { CORE_ROLES } from "../generator/elab/core.ts";
 import { banner, renderTb } from "../generator/emit/render.ts";
 import { quantizeMatrix } from "../generator/model/bfp8.ts";
 import { Rng } from "../generator/model/rng.ts";
@@ -118,16 +119,13 @@ export function genCoreJobs(design: Design, count: number, seed: number): CoreJo
     a[3 % (T * R)] = Number.NaN;
     const b = randomMatrix(rng, J, R, 0.5);
     b[R + 1 < J * R ? R + 1 : 0] = Number.POSITIVE_INFINITY;
+    const qa = quantizeMatrix(a, T, R, k, rounding);
+    const qb = quantizeMatrix(b, J, R, k, rounding);
+    jobs.push(makeJob("NaN blocks in A and B", "fp", qa, qb, core.accW, rounding, { relu: true }));
+    // The same NaN row of A under an output mask: its masked outputs are exact zeros, not NaN.
+    const outMask = new Uint8Array(T * J).map(() => (rng.bernoulli(0.5) ? 1 : 0));
     jobs.push(
-      makeJob(
-        "NaN blocks in A and B",
-        "fp",
-        quantizeMatrix(a, T, R, k, rounding),
-        quantizeMatrix(b, J, R, k, rounding),
-        core.accW,
-        rounding,
-        { relu: true },
-      ),
+      makeJob("NaN block in A, masked outputs", "bp", qa, qb, core.accW, rounding, { outMask }),
     );
   }
   const steps: Step[] = ["fp", "bp", "wg"];
@@ -188,7 +186,7 @@ export function runCoreBench(
   writeFileSync(join(work, "counters.hex"), files.counters.join("\n") + "\n");
   const sources: string[] = [];
   for (const m of design.modules) {
-    if (!["core", "core_mac", "sdp_ram", "requant"].includes(m.role)) continue;
+    if (!CORE_ROLES.includes(m.role)) continue;
     const path = join(work, m.file);
     writeFileSync(path, rtl.get(m.file) ?? "");
     sources.push(path);

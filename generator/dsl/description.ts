@@ -24,7 +24,20 @@ export interface ArrayDesc {
   cols?: number;
   /** Multipliers per PE (element pairs per cycle): power of two dividing blockSize. */
   lanes?: number;
+  /**
+   * How the compute core's lanes take the streamed operand (docs/compute-core.md):
+   * "per-lane" (each lane has its own queue of B entries, so a masked BP output costs its lane
+   * one cycle and no other lane waits for it) or "shared" (every lane follows one B schedule:
+   * masked outputs save MACs, not cycles; smaller).
+   */
+  schedule?: LaneSchedule;
+  /** "per-lane": B entries read per cycle into the lane queues, power of two 2..16. */
+  streamEntries?: number;
+  /** "per-lane": depth of each lane's entry queue and result queue, power of two 2..64. */
+  laneQueue?: number;
 }
+
+export type LaneSchedule = "shared" | "per-lane";
 
 export interface FeaturesDesc {
   /** Skip zeros of the streamed operand (input zero skipping). */
@@ -126,7 +139,7 @@ export interface ResolvedDescription {
 export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
   target: "generic",
   numerics: { blockSize: 32, rounding: "nearest", accWidth: 32 },
-  array: { rows: 8, cols: 8, lanes: 8 },
+  array: { rows: 8, cols: 8, lanes: 8, schedule: "per-lane", streamEntries: 8, laneQueue: 32 },
   features: { inputSkipping: true, outputSkipping: true, threshold: true },
   codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512 },
   buffers: { weightBytes: 32768, inputBytes: 16384, outputBytes: 16384 },

@@ -9,7 +9,8 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     name: "tiny",
     target: "ice40",
     numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
-    array: { rows: 2, cols: 4, lanes: 2 },
+    // one B schedule for all lanes: the smaller core for the iCE40 parts
+    array: { rows: 2, cols: 4, lanes: 2, schedule: "shared" },
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },
     buffers: { weightBytes: 2048, inputBytes: 1024, outputBytes: 1024 },
     dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },

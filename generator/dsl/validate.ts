@@ -139,6 +139,15 @@ export function checkRules(d: ResolvedDescription): Violation[] {
   const rowsOk = pow2In("array.rows", d.array.rows, 1, 64);
   const colsOk = pow2In("array.cols", d.array.cols, 1, 64);
   if (kOk) pow2In("array.lanes", d.array.lanes, 1, k);
+  if (d.array.schedule !== "shared" && d.array.schedule !== "per-lane") {
+    bad(
+      "array.schedule",
+      d.array.schedule,
+      'must be "per-lane" (each lane has its own entry queue) or "shared" (one schedule for all lanes)',
+    );
+  }
+  pow2In("array.streamEntries", d.array.streamEntries, 2, 16);
+  pow2In("array.laneQueue", d.array.laneQueue, 2, 64);
 
   if (!CODEC_FORMATS.includes(d.codec.format)) {
     bad("codec.format", d.codec.format, `must be one of ${CODEC_FORMATS.join(", ")}`);

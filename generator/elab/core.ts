@@ -143,6 +143,26 @@ export function coreParams(d: ResolvedDescription): CoreParams {
   };
 }
 
+/**
+ * Bits of one lane-queue item of the per-lane schedule: a word of `sW` B entries, its first and
+ * last slot, and the masked rows that come before it (0..jMax).
+ */
+export function laneItemBits(core: CoreParams, sW: number): number {
+  return sW * core.entryW + 2 * log2(sW) + core.jW + 1;
+}
+
+/** Bits of one lane result: {masked rows before it (0..jMax), NaN, exponent[9], accumulator}. */
+export const laneResultBits = (core: CoreParams): number => core.accW + 10 + core.jW + 1;
+
+/** Roles of the modules that make up the compute core (the files a core testbench compiles). */
+export const CORE_ROLES: readonly string[] = [
+  "core",
+  "core_mac",
+  "sdp_ram",
+  "requant",
+  "lane_queue",
+];
+
 /** Module instances of the compute core: MAC lane, RAM, requantizer, core. */
 export function coreModules(
   d: ResolvedDescription,
@@ -156,7 +176,22 @@ export function coreModules(
     mac: `${p}_core_mac`,
     sdpRam: `${p}_sdp_ram`,
     requant: `${p}_bfp8_requant`,
+    queue: `${p}_lane_queue`,
   };
+  const perLane = d.array.schedule === "per-lane";
+  const sW = d.array.streamEntries;
+  const queue: ModuleInstance[] = perLane
+    ? [
+        {
+          role: "lane_queue",
+          module: names.queue,
+          template: "lane_queue.v.hbs",
+          file: `${names.queue}.v`,
+          doc: "Lane queue of the compute core: first-word-fall-through FIFO on a block RAM",
+          params: { sdpRam: names.sdpRam },
+        },
+      ]
+    : [];
   return [
     {
       role: "core_mac",
@@ -182,16 +217,26 @@ export function coreModules(
       doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators, sparsity-scaling threshold`,
       params: { ...rq },
     },
+    ...queue,
     {
       role: "core",
       module: `${p}_compute_core`,
       template: "compute_core.v.hbs",
       file: `${p}_compute_core.v`,
-      doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
+      doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), ${perLane ? `a schedule per lane (${sW} B entries a cycle, queues of ${d.array.laneQueue})` : "one shared schedule"}, input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
       params: {
         ...core,
         ...names,
         inputSkipping: d.features.inputSkipping,
+        perLane,
+        // per-lane schedule: the B entries in sW banks, one word of sW entries read a cycle
+        sW,
+        sLog: log2(sW),
+        eDepthW: core.eDepth / sW,
+        laneQueue: d.array.laneQueue,
+        laneQueueW: log2(d.array.laneQueue),
+        queueItemW: laneItemBits(core, sW),
+        queueResultW: laneResultBits(core),
         // two banks of the A tile and the output mask (load one while the other computes)
         aWords2: 2 * core.aWords,
         blkMax2: 2 * core.blkMax,

@@ -6,6 +6,8 @@
  *   E = MACs * (mult8 + add32) + on-chip bytes * sramByte + external bytes * dramByte
  *   on-chip bytes = MACs * (1 + 1/k)            A operand: one code and 1/k scale byte per MAC
  *                 + MACs / T * entryBytes       B operand: one entry per non-zero, broadcast to T lanes
+ *                 + MACs * 2 * itemBytes / SW   per-lane schedule: each lane writes and reads its
+ *                                               queue item, SW entries wide, for SW of its MACs
  *                 + external bytes              staging: each byte moved passes one buffer once
  *
  * "Dense datapath": every MAC issued (macsDense) and every tensor moved as dense BFP8.
@@ -16,6 +18,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
+import type { LaneSchedule } from "../../generator/dsl/description.ts";
+import { laneItemBits } from "../../generator/elab/core.ts";
 import { elaborate } from "../../generator/elab/elaborate.ts";
 import type { OpCounters } from "../../generator/model/gemm.ts";
 import { presetDescription } from "../../generator/load.ts";
@@ -35,15 +39,32 @@ export interface Arch {
   k: number;
   /** Bytes of one B entry in the input buffer. */
   entryBytes: number;
+  schedule: LaneSchedule;
+  /** Per-lane schedule: B entries per lane-queue item (0 with the shared schedule). */
+  streamEntries: number;
+  /** Per-lane schedule: bytes of one lane-queue item (0 with the shared schedule). */
+  itemBytes: number;
+  /** Per-lane schedule: items per lane queue. */
+  laneQueue: number;
 }
+
+/** On-chip bytes per MAC of the lane queues: one item written and read per SW MACs of a lane. */
+export const queueBytesPerMac = (a: Arch): number =>
+  a.schedule === "per-lane" ? (2 * a.itemBytes) / a.streamEntries : 0;
 
 export function defaultArch(preset = "default"): Arch {
   const d = elaborate(presetDescription(preset));
+  const perLane = d.desc.array.schedule === "per-lane";
+  const sw = d.desc.array.streamEntries;
   return {
     preset,
     lanes: d.core.T,
     k: d.core.k,
     entryBytes: d.desc.buffers.inputBytes / d.core.eDepth,
+    schedule: d.desc.array.schedule,
+    streamEntries: perLane ? sw : 0,
+    itemBytes: perLane ? laneItemBits(d.core, sw) / 8 : 0,
+    laneQueue: d.desc.array.laneQueue,
   };
 }
 
@@ -70,7 +91,8 @@ export interface Energy {
 }
 
 export function stepEnergy(w: StepWork, a: Arch): Energy {
-  const onChipBytes = w.macs * (1 + 1 / a.k) + (w.macs / a.lanes) * a.entryBytes + w.extBytes;
+  const onChipBytes =
+    w.macs * (1 + 1 / a.k + queueBytesPerMac(a)) + (w.macs / a.lanes) * a.entryBytes + w.extBytes;
   const compute = w.macs * (energyOf("mult8") + energyOf("add32"));
   const onChip = onChipBytes * energyOf("sramByte");
   const dram = w.extBytes * energyOf("dramByte");
@@ -178,7 +200,7 @@ export function energyTableMarkdown(): string {
 function modelLines(a: Arch): string[] {
   return [
     `- E = MACs x (mult8 + add32) + on-chip bytes x sramByte + external bytes x dramByte, per training step (batch 32).`,
-    `- On-chip bytes = MACs x (1 + 1/k) (the lane reads one A code per MAC and one A scale per block pair) + MACs / T x ${a.entryBytes} (one ${a.entryBytes}-byte B entry per streamed non-zero, broadcast to the T lanes) + external bytes (every byte moved is written into or read out of a buffer once). Preset ${a.preset}: T = ${a.lanes} lanes, k = ${a.k}.`,
+    `- On-chip bytes = MACs x (1 + 1/k) (the lane reads one A code per MAC and one A scale per block pair) + MACs / T x ${a.entryBytes} (one ${a.entryBytes}-byte B entry per streamed non-zero, broadcast to the T lanes)${a.schedule === "per-lane" ? ` + MACs x 2 x ${fix(a.itemBytes, 2)} / ${a.streamEntries} = MACs x ${fix(queueBytesPerMac(a), 2)} (the per-lane schedule: each lane writes and reads a ${fix(a.itemBytes, 2)}-byte queue item of ${a.streamEntries} B entries per ${a.streamEntries} of its MACs; items holding fewer entries, at row ends, cost more, and the lanes' result queues are left out)` : ""} + external bytes (every byte moved is written into or read out of a buffer once). Preset ${a.preset}: T = ${a.lanes} lanes, k = ${a.k}, ${a.schedule} schedule.${a.schedule === "per-lane" ? ` The queues are charged at the 8 KB SRAM rate although each is an array of only ${a.laneQueue} items, so the term is an upper estimate of their energy per byte; it is the price of letting every lane run its own rows (masked BP outputs cost no cycles), and a shared schedule (\`array.schedule: "shared"\`) does without it.` : ""}`,
     '- "dense datapath": every dense MAC issued and every tensor moved as dense BFP8; "zero skipping + hbm": the MACs the processor issues (input zeros of the streamed operand and masked BP outputs skipped, the golden model\'s `macsIssued`) and the tensors moved in the default preset\'s hbm codec (`training/metrics.ts`).',
     "- Effective TOPS/W = 2 x dense MACs / energy (10^12 operations per joule): the dense work done per joule.",
     "- Not modelled: leakage and clock, control, the codec and DMA logic, re-blocking (transposes) on the way in, host work (softmax, loss, SGD), DRAM page effects. Sparse and dense rows share these omissions.",

@@ -8,20 +8,27 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ResolvedDescription } from "../../generator/dsl/description.ts";
+import { CORE_ROLES } from "../../generator/elab/core.ts";
 import { elaborate } from "../../generator/elab/elaborate.ts";
 import { emitRtl } from "../../generator/emit/emit.ts";
 import { presetDescription } from "../../generator/load.ts";
 import { type Simulator } from "../../testbench/sim.ts";
 import { genCoreJobs, runCoreBench } from "../../testbench/core-bench.ts";
 import { CORE_EVEN } from "../fixtures/descriptions.ts";
+import { variant } from "../fixtures/variant.ts";
+
+/** The tiny core with a schedule per lane and the smallest queues, so they fill and stall often. */
+const TINY_LANES = (): ResolvedDescription =>
+  variant("tiny", "tiny_lanes", "hbm", {
+    array: { schedule: "per-lane", streamEntries: 2, laneQueue: 2 },
+  });
 
 const work = mkdtempSync(join(tmpdir(), "core-sim-"));
-const ROLES = ["core", "core_mac", "sdp_ram", "requant"];
 
 function bench(desc: ResolvedDescription, sim: Simulator, jobs: number, corrupt?: number) {
   const design = elaborate(desc);
   const list = genCoreJobs(design, jobs, 0xc0de + jobs);
-  return runCoreBench(join(work, desc.name), design, emitRtl(design, ROLES), list, sim, {
+  return runCoreBench(join(work, desc.name), design, emitRtl(design, CORE_ROLES), list, sim, {
     seed: 11,
     ...(corrupt === undefined ? {} : { corruptBlock: corrupt }),
   });
@@ -30,6 +37,8 @@ function bench(desc: ResolvedDescription, sim: Simulator, jobs: number, corrupt?
 const CASES: [string, () => ResolvedDescription, Simulator, number][] = [
   ["tiny", () => presetDescription("tiny"), "icarus", 60],
   ["tiny", () => presetDescription("tiny"), "verilator", 200],
+  ["tiny, a schedule per lane", TINY_LANES, "icarus", 60],
+  ["tiny, a schedule per lane", TINY_LANES, "verilator", 200],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "icarus", 40],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "verilator", 150],
   ["default", () => presetDescription("default"), "icarus", 6],
@@ -44,11 +53,12 @@ describe("compute core", () => {
       expect(r.jobCycles.length).toBe(r.jobs);
     });
 
-  it("fails when one expected block is wrong (both simulators)", () => {
-    for (const sim of ["icarus", "verilator"] as const) {
-      const r = bench(presetDescription("tiny"), sim, 2, 9);
-      expect(r.ok).toBe(false);
-      expect(r.output).toMatch(/MISMATCH block 9/);
-    }
+  it("fails when one expected block is wrong (both simulators, both schedules)", () => {
+    for (const sim of ["icarus", "verilator"] as const)
+      for (const desc of [presetDescription("tiny"), TINY_LANES()]) {
+        const r = bench(desc, sim, 2, 9);
+        expect(r.ok, `${desc.name} in ${sim}`).toBe(false);
+        expect(r.output).toMatch(/MISMATCH block 9/);
+      }
   });
 });

@@ -185,9 +185,9 @@ const LAYERS: Readonly<Record<Simulator, LayerCase[]>> = {
   ],
 };
 
-function layerSession(c: LayerCase, seed: number): HostSession {
+function layerSession(c: LayerCase, seed: number, hc: HostContext = ctx): HostSession {
   const rng = new Rng(seed);
-  const s = fresh(seed);
+  const s = fresh(seed, hc);
   const sp = c.spread ?? 6;
   const maskX = new Uint8Array(c.N * c.K).map(() => (rng.bernoulli(c.maskDensity) ? 1 : 0));
   const st = fcSteps(
@@ -272,11 +272,15 @@ function errorSession(seed: number, all: boolean, onlyDim = false): HostSession 
 }
 
 /** Jobs aborted with CMD.SOFT_RESET at several points (B and A loads, compute, output writes), each followed by a good job. */
-function softResetSession(seed: number, points: readonly number[]): HostSession {
+function softResetSession(
+  seed: number,
+  points: readonly number[],
+  hc: HostContext = ctx,
+): HostSession {
   const rng = new Rng(seed);
-  const s = fresh(seed);
-  const a = putRaw(s, "a", quantize(ctx, randomMatrix(rng, 30, 40, 1), 30, 40), { skew: 2 });
-  const b = putStream(s, "b", quantize(ctx, randomMatrix(rng, 6, 40, 0.5), 6, 40), [
+  const s = fresh(seed, hc);
+  const a = putRaw(s, "a", quantize(hc, randomMatrix(rng, 30, 40, 1), 30, 40), { skew: 2 });
+  const b = putStream(s, "b", quantize(hc, randomMatrix(rng, 6, 40, 0.5), 6, 40), [
     { row0: 0, rows: 6 },
   ]);
   const c = b.chunks[0]!;
@@ -505,32 +509,61 @@ describe.each(["verilator", "icarus"] as const)("processor top (tiny) in %s", (s
   });
 });
 
+describe.each(["verilator", "icarus"] as const)(
+  "processor with a schedule per lane (tiny, 2-entry words, 4-deep queues) in %s",
+  (sim) => {
+    const desc: ResolvedDescription = validateDescription({
+      ...PRESETS.tiny,
+      name: "tinylanes",
+      array: { ...PRESETS.tiny?.array, schedule: "per-lane", streamEntries: 2, laneQueue: 4 },
+    });
+    const lctx = hostContext(desc);
+    const layers = LAYERS[sim].slice(0, sim === "verilator" ? 3 : 1);
+    layers.forEach((c, n) => {
+      it(`FC layer ${c.M}x${c.K}, batch ${c.N}: ${c.name} (FP, BP with OUT_SKIP, WG)`, () => {
+        const s = layerSession(c, 300 + n, lctx);
+        const { chk } = run(sim, s, lctx);
+        expectOk(chk);
+      });
+    });
+    it("recovers from CMD.SOFT_RESET in the middle of a job", () => {
+      const { chk } = run(sim, softResetSession(23, [60, 400, 1500], lctx), lctx);
+      expectOk(chk);
+    });
+  },
+);
+
 describe("dense baseline processor (input skipping off), icarus", () => {
-  const desc: ResolvedDescription = validateDescription({
-    ...PRESETS.tiny,
-    name: "tinydense",
-    features: { inputSkipping: false },
-  });
-  const dctx = hostContext(desc);
-  it("stores every element of B and issues R MACs per computed output", () => {
-    const rng = new Rng(31);
-    const s = new HostSession(dctx, new MemImage({ base: BASE, size: MEM, seed: 31 }));
-    s.checkIdentity();
-    fcSteps(
-      s,
-      {
-        M: 13,
-        K: 10,
-        N: 9,
-        w: randomMatrix(rng, 13, 10, 1, 6),
-        xT: randomMatrix(rng, 9, 10, 0.3, 6),
-        dyT: randomMatrix(rng, 9, 13, 0.3, 6),
-        maskX: new Uint8Array(90).map(() => (rng.bernoulli(0.5) ? 1 : 0)),
-      },
-      { label: "dense", wait: "busy" },
-    );
-    for (const j of s.jobs) expect(j.golden.counters.macsSkipIn).toBe(0);
-    const { chk } = run("icarus", s, dctx);
-    expectOk(chk);
-  });
+  const descs: ResolvedDescription[] = [
+    validateDescription({ ...PRESETS.tiny, name: "tinydense", features: { inputSkipping: false } }),
+    validateDescription({
+      ...PRESETS.tiny,
+      name: "tinydenselanes",
+      array: { ...PRESETS.tiny?.array, schedule: "per-lane", streamEntries: 4, laneQueue: 8 },
+      features: { inputSkipping: false },
+    }),
+  ];
+  for (const desc of descs)
+    it(`stores every element of B and issues R MACs per computed output (${desc.array.schedule} schedule)`, () => {
+      const dctx = hostContext(desc);
+      const rng = new Rng(31);
+      const s = new HostSession(dctx, new MemImage({ base: BASE, size: MEM, seed: 31 }));
+      s.checkIdentity();
+      fcSteps(
+        s,
+        {
+          M: 13,
+          K: 10,
+          N: 9,
+          w: randomMatrix(rng, 13, 10, 1, 6),
+          xT: randomMatrix(rng, 9, 10, 0.3, 6),
+          dyT: randomMatrix(rng, 9, 13, 0.3, 6),
+          maskX: new Uint8Array(90).map(() => (rng.bernoulli(0.5) ? 1 : 0)),
+        },
+        { label: "dense", wait: "busy" },
+      );
+      for (const j of s.jobs) expect(j.golden.counters.macsSkipIn).toBe(0);
+      const { chk } = run("icarus", s, dctx);
+      expectOk(chk);
+    });
 });
