@@ -7,13 +7,14 @@
  * See docs/fpga.md.
  *
  *   npm run sweep-array -- [--preset tiny] [--arrays 2x4,4x4,4x8] [--lanes 1] [--module core]
+ *                          [--schedule shared per-lane]
  *   npm run sweep-array -- --tables-from build/sweep-array.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import type { ProcessorDescription } from "../generator/dsl/description.ts";
+import type { LaneSchedule, ProcessorDescription } from "../generator/dsl/description.ts";
 import { PRESET_NAMES, PRESETS } from "../generator/dsl/presets.ts";
 import { validateDescription } from "../generator/dsl/validate.ts";
 import { elaborate } from "../generator/elab/elaborate.ts";
@@ -26,6 +27,7 @@ import { presetDescription } from "../generator/load.ts";
 import { figuresLine, slope, synthFigures, type SynthFigures } from "./sweep-common.ts";
 
 interface Row extends SynthFigures {
+  schedule?: LaneSchedule;
   rows: number;
   cols: number;
   lanes: number;
@@ -65,25 +67,28 @@ function tables(s: Sweep): string {
     `LUT4, carry, flip-flop and block-RAM counts are Yosys \`synth_ice40\` cells of the ${s.module} alone; LCs and Fmax are nextpnr's (block + synthesis harness), when it fits.\n`,
   );
   out.push(
-    "| array | PEs | lanes / PE | weight bytes | LUT4 | carry | FF | BRAM | LUT4 / PE | LCs | Fmax (MHz) | note |",
+    "| array | schedule | PEs | lanes / PE | weight bytes | LUT4 | carry | FF | BRAM | LUT4 / PE | LCs | Fmax (MHz) | note |",
   );
-  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of s.rows) {
     const pes = r.rows * r.cols;
     out.push(
-      `| ${r.rows}x${r.cols} | ${pes} | ${r.lanes} | ${r.weightBytes} | ${f(r.block?.luts)} | ${f(r.block?.carries)} | ${f(r.block?.ffs)} | ${f(r.block?.brams)} | ${f(r.block === undefined ? undefined : r.block.luts / pes, 1)} | ${f(r.lcs)} | ${f(r.fmax, 2)} | ${r.note ?? ""} |`,
+      `| ${r.rows}x${r.cols} | ${r.schedule ?? "-"} | ${pes} | ${r.lanes} | ${r.weightBytes} | ${f(r.block?.luts)} | ${f(r.block?.carries)} | ${f(r.block?.ffs)} | ${f(r.block?.brams)} | ${f(r.block === undefined ? undefined : r.block.luts / pes, 1)} | ${f(r.lcs)} | ${f(r.fmax, 2)} | ${r.note ?? ""} |`,
     );
   }
-  const pts: [number, number][] = s.rows
-    .filter((r) => r.block !== undefined)
-    .map((r) => [r.rows * r.cols, r.block?.luts ?? 0]);
-  const k = slope(pts);
-  if (k !== undefined) {
-    const [x0, y0] = pts[0] ?? [0, 0];
-    out.push(
-      `\nLUT4 per additional PE (least-squares slope over the sizes above): **${k.toFixed(0)}**; ` +
-        `the part that does not grow with the array (intercept): ${(y0 - k * x0).toFixed(0)} LUT4.`,
-    );
+  const schedules = [...new Set(s.rows.map((r) => r.schedule))];
+  for (const sch of schedules) {
+    const pts: [number, number][] = s.rows
+      .filter((r) => r.block !== undefined && r.schedule === sch)
+      .map((r) => [r.rows * r.cols, r.block?.luts ?? 0]);
+    const k = slope(pts);
+    if (k !== undefined) {
+      const [x0, y0] = pts[0] ?? [0, 0];
+      out.push(
+        `\nLUT4 per additional PE${sch === undefined ? "" : ` (${sch} schedule)`} (least-squares slope over the sizes above): **${k.toFixed(0)}**; ` +
+          `the part that does not grow with the array (intercept): ${(y0 - k * x0).toFixed(0)} LUT4.`,
+      );
+    }
   }
   return out.join("\n");
 }
@@ -101,6 +106,11 @@ async function main(argv: string[]): Promise<void> {
       describe: "array sizes ROWSxCOLS (rows x cols must be a multiple of the block size)",
     })
     .option("lanes", { type: "number", describe: "MAC lanes per PE (default: the preset's)" })
+    .option("schedule", {
+      type: "array",
+      choices: ["shared", "per-lane"] as const,
+      describe: "lane schedules to sweep (array.schedule; default: the preset's)",
+    })
     .option("module", {
       type: "string",
       default: "core",
@@ -138,28 +148,35 @@ async function main(argv: string[]): Promise<void> {
   const lanes = a.lanes ?? base.array.lanes;
   const T0 = base.array.rows * base.array.cols;
   const list = arrays(a.arrays);
+  const schedules: LaneSchedule[] =
+    a.schedule === undefined || a.schedule.length === 0
+      ? [base.array.schedule]
+      : a.schedule.map((x) => (x === "shared" ? "shared" : "per-lane"));
   const log = (m: string): void => void process.stderr.write(`sweep-array: ${m}\n`);
   // every size is checked before any synthesis starts
-  const descs = list.map(([rows, cols]) => {
-    const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
-    return {
-      rows,
-      cols,
-      weightBytes,
-      desc: validateDescription({
-        ...raw,
-        name: `${a.preset}_a${rows}x${cols}`,
-        array: { rows, cols, lanes },
-        buffers: { ...base.buffers, weightBytes },
-      }),
-    };
-  });
+  const descs = schedules.flatMap((schedule) =>
+    list.map(([rows, cols]) => {
+      const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
+      return {
+        rows,
+        cols,
+        schedule,
+        weightBytes,
+        desc: validateDescription({
+          ...raw,
+          name: `${a.preset}_a${rows}x${cols}${schedule === base.array.schedule ? "" : `_${schedule.replace("-", "")}`}`,
+          array: { ...base.array, rows, cols, lanes, schedule },
+          buffers: { ...base.buffers, weightBytes },
+        }),
+      };
+    }),
+  );
   const rows: Row[] = [];
   for (const d of descs) {
     const dir = join(a.out, `${d.desc.name}-${a.module}-${a.device}`);
     mkdirSync(dir, { recursive: true });
     log(
-      `${d.rows}x${d.cols} (${d.rows * d.cols} PEs, ${lanes} lanes each): synthesizing ${a.module}`,
+      `${d.rows}x${d.cols} (${d.rows * d.cols} PEs, ${lanes} lanes each, ${d.schedule} schedule): synthesizing ${a.module}`,
     );
     const f = await synthFigures(() =>
       synthesizeDesign(
@@ -174,12 +191,19 @@ async function main(argv: string[]): Promise<void> {
         },
       ),
     );
-    const row: Row = { rows: d.rows, cols: d.cols, lanes, weightBytes: d.weightBytes, ...f };
+    const row: Row = {
+      schedule: d.schedule,
+      rows: d.rows,
+      cols: d.cols,
+      lanes,
+      weightBytes: d.weightBytes,
+      ...f,
+    };
     rows.push(row);
     log(`${d.rows}x${d.cols}: ${figuresLine(f)}`);
   }
   const sweep: Sweep = {
-    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
     preset: a.preset,
     module: a.module,
     device: a.device,
