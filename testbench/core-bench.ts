@@ -128,6 +128,36 @@ export function genCoreJobs(design: Design, count: number, seed: number): CoreJo
       makeJob("NaN block in A, masked outputs", "bp", qa, qb, core.accW, rounding, { outMask }),
     );
   }
+  // One lane behind a long row while the other computes many short rows that the first one
+  // skips, then a long row for both (per-lane schedule: the skipped rows' zeros must not wait for
+  // that last row, or the lanes' full queues would deadlock the core). The short rows number
+  // about one to two queue depths, so the writer reaches the last row before it stalls.
+  const q = design.desc.array.laneQueue;
+  for (const want of [q + 4, q + q / 2 + 4, 2 * q + 4]) {
+    const R = core.rMax;
+    const N = Math.max(1, Math.min(want, core.jMax - 2, core.eDepth - 2 * R - 2));
+    const J = N + 2;
+    const b = new Array<number>(J * R).fill(0);
+    const val = (): number => (rng.int(1, 60) * (rng.bernoulli(0.5) ? 1 : -1)) / 16;
+    for (let r = 0; r < Math.min(R, 64); r++) b[r] = val();
+    for (let j = 1; j <= N; j++) b[j * R + rng.int(0, R - 1)] = val();
+    for (let r = 0; r < R; r++) b[(N + 1) * R + r] = val();
+    const outMask = new Uint8Array(2 * J);
+    outMask[0] = 1; // lane 0: rows 0 and N + 1
+    outMask[N + 1] = 1;
+    for (let j = 1; j < J; j++) outMask[J + j] = 1; // lane 1: rows 1 .. N + 1
+    jobs.push(
+      makeJob(
+        `a lane behind a long row, ${N} rows it skips between`,
+        "bp",
+        quantizeMatrix(randomMatrix(rng, 2, R, 1), 2, R, k, rounding),
+        quantizeMatrix(b, J, R, k, rounding),
+        core.accW,
+        rounding,
+        { outMask },
+      ),
+    );
+  }
   const steps: Step[] = ["fp", "bp", "wg"];
   const densities = [0, 0.01, 0.05, 0.1, 0.3, 0.5, 0.9, 1];
   for (let n = 0; n < count; n++) {

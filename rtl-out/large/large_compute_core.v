@@ -413,6 +413,14 @@ module large_compute_core (
       always @(posedge clk_i) begin
         if (aq_push) aq_skip[aq_wp_q] <= it_skip;
       end
+      // The masked rows before a computed row are released as soon as every earlier result is
+      // queued: when the row starts if nothing is in flight, else when the row before it leaves
+      // the pipeline. They never wait for the row's own result, which may need segments the
+      // writer cannot deliver until these zeros are captured.
+      wire         aq_last  = (aq_n_q == 4'd1);
+      wire [JW:0]  rel_push = (aq_push & (aq_empty | (aq_last & pe_push))) ? it_skip : {(JW+1){1'b0}};
+      wire [2:0]   aq_rp_nx = aq_rp_q + 3'd1;   // the entry after the head (wraps at 8)
+      wire [JW:0]  rel_next = (pe_push & ~aq_last & ~aq_empty) ? aq_skip[aq_rp_nx] : {(JW+1){1'b0}};
       assign pe_out_ready[gl] = ~rq_full;
 
       // Result queue: one entry per computed row, {masked rows before it, NaN, exp, acc};
@@ -429,14 +437,16 @@ module large_compute_core (
           tz_q <= {(JW+1){1'b0}};
           hz_q <= {(JW+1){1'b0}};
         end else begin
-          tz_q <= pe_push ? {(JW+1){1'b0}} : tz_left + (idle_move ? skip_q : {(JW+1){1'b0}});
+          // zeros after the last queued result: consumed into a pushed result, then released
+          tz_q <= (pe_push ? {(JW+1){1'b0}} : tz_left) + rel_push + rel_next
+                  + (idle_move ? skip_q : {(JW+1){1'b0}});
           if (capture & rq_valid[gl]) hz_q <= from_head ? {(JW+1){1'b0}} : hz_q + 1'b1;
         end
       end
       large_lane_queue #(.W(RQW), .D(32), .AW(5)) u_rq (
         .clk_i(clk_i), .rst_ni(rst_ni),
         .push_i(pe_push),
-        .data_i({tz_left + aq_skip[aq_rp_q], pe_nan[gl], pe_exp[gl*9 +: 9], pe_acc[gl*ACC_W +: ACC_W]}),
+        .data_i({tz_left, pe_nan[gl], pe_exp[gl*9 +: 9], pe_acc[gl*ACC_W +: ACC_W]}),
         .full_o(rq_full), .empty_o(rq_empty), .pop_i(capture & from_head),
         .valid_o(rq_valid[gl]), .data_o(rq_data[gl*RQW +: RQW]));
       assign lane_rdy[gl] = rq_valid[gl] | (rq_empty & (tz_q != {(JW+1){1'b0}}));

@@ -41,7 +41,7 @@ const CASES: [string, () => ResolvedDescription, Simulator, number][] = [
   ["tiny, a schedule per lane", TINY_LANES, "verilator", 200],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "icarus", 40],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "verilator", 150],
-  ["default", () => presetDescription("default"), "icarus", 6],
+  ["default", () => presetDescription("default"), "icarus", 4],
 ];
 
 describe("compute core", () => {
