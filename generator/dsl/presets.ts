@@ -1,6 +1,7 @@
 /**
  * Shipped presets. `tiny` is small enough for fast CI and an iCE40 HX8K/UP5K; `default` is the
- * reference configuration (MXINT8 blocks, 8x8 array); `large` is a 16x16 array with a wide bus.
+ * reference configuration (MXINT8 blocks, 8x8 array, a schedule per lane); `large` is a 16x16
+ * array with a wide bus.
  */
 import type { ProcessorDescription } from "./description.ts";
 
@@ -21,7 +22,9 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
   large: {
     name: "large",
     numerics: { blockSize: 32, rounding: "nearest", accWidth: 40 },
-    array: { rows: 16, cols: 16, lanes: 16 },
+    // one B schedule for all 256 lanes: per-lane queues of the default depth would hold 1.9 Mbit,
+    // more than the weight buffer, and make the design twice as slow to elaborate
+    array: { rows: 16, cols: 16, lanes: 16, schedule: "shared" },
     codec: { format: "hbm", grid: 16, levels: 2, frameElems: 1024 },
     buffers: { weightBytes: 131072, inputBytes: 65536, outputBytes: 65536 },
     dma: { dataWidth: 128, addrWidth: 40, maxBurst: 32, maxOutstanding: 8 },
