@@ -48,6 +48,14 @@ interface Case {
   issued: number;
 }
 
+/** Non-zero codes of row j of a BFP8 matrix (its padding included, which is always zero). */
+function rowNonZeros(b: BfpMatrix, j: number): number {
+  const per = b.blocksPerRow * b.k;
+  let nz = 0;
+  for (let r = 0; r < per; r++) if ((b.q[j * per + r] ?? 0) !== 0) nz++;
+  return nz;
+}
+
 /** One GEMM (I = J = R = n) cut into tiles that fit the core: lanes x B chunks. */
 function tiledCase(
   design: Design,
@@ -74,10 +82,7 @@ function tiledCase(
     let entries = 0;
     let j1 = j0;
     while (j1 < n && j1 - j0 < core.jMax) {
-      let nz = 0;
-      for (let r = 0; r < b.blocksPerRow * b.k; r++)
-        if ((b.q[j1 * b.blocksPerRow * b.k + r] ?? 0) !== 0) nz++;
-      const e = (denseB ? b.cols : Math.max(1, nz)) + 1;
+      const e = (denseB ? b.cols : Math.max(1, rowNonZeros(b, j1))) + 1;
       if (entries + e > core.eDepth) break;
       entries += e;
       j1++;
@@ -119,14 +124,11 @@ function tiledCase(
  */
 function laneBound(job: CoreJob, sw: number, nOutBlk: number): number {
   const { a, b } = job;
-  const per = b.blocksPerRow * b.k;
   const entries: number[] = [];
   let segments = 0;
   let e0 = 0;
   for (let j = 0; j < b.rows; j++) {
-    let nz = 0;
-    for (let r = 0; r < per; r++) if ((b.q[j * per + r] ?? 0) !== 0) nz++;
-    const n = Math.max(1, nz);
+    const n = Math.max(1, rowNonZeros(b, j));
     entries.push(n);
     segments += Math.floor((e0 + n - 1) / sw) - Math.floor(e0 / sw) + 1;
     e0 += n;
@@ -223,7 +225,7 @@ try {
   const bp = cases.filter((c) => c.label.startsWith("BP"));
   const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
   console.log(
-    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${core.nOutBlk} cycles a row; no core whose lanes keep their rows of A can beat it.`,
+    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${core.nOutBlk} cycles a row; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
   );
   console.log(
     "\n| mask density | RTL cycles | relative | MACs issued relative | lane bound | RTL / lane bound |",
