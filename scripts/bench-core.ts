@@ -119,10 +119,11 @@ function tiledCase(
  * - the busiest lane's work: one cycle per B entry of each row it computes (entries: the row's
  *   non-zeros, at least one); rows it skips cost nothing;
  * - the writer's: one cycle per segment (the entries of one row within one word of `sw`);
- * - the output stage's: `nOutBlk` cycles per row.
+ * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems
+ *   with a serial requantizer).
  * Only a core whose lanes could take other rows of A would beat it.
  */
-function laneBound(job: CoreJob, sw: number, nOutBlk: number): number {
+function laneBound(job: CoreJob, sw: number, outCycles: number): number {
   const { a, b } = job;
   const entries: number[] = [];
   let segments = 0;
@@ -140,13 +141,16 @@ function laneBound(job: CoreJob, sw: number, nOutBlk: number): number {
       if (job.outMask === undefined || job.outMask[i * b.rows + j] === 1) work += entries[j] ?? 1;
     most = Math.max(most, work);
   }
-  return Math.max(most, segments, b.rows * nOutBlk);
+  return Math.max(most, segments, b.rows * outCycles);
 }
 
 try {
   const desc = await loadDescription(args.preset);
   const design = elaborate(desc);
   const core = design.core;
+  // the output stage takes a block a cycle, or 2k / requantElems cycles when it is serial
+  const serialRq = desc.array.requantElems < core.k;
+  const outCycles = core.nOutBlk * (serialRq ? (2 * core.k) / desc.array.requantElems : 1);
   const n = args.size;
   const rng = new Rng(args.seed);
   const cases: Case[] = [];
@@ -225,7 +229,7 @@ try {
   const bp = cases.filter((c) => c.label.startsWith("BP"));
   const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
   console.log(
-    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${core.nOutBlk} cycles a row; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
+    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${2 * (core.k / desc.array.requantElems)} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
   );
   console.log(
     "\n| mask density | RTL cycles | relative | MACs issued relative | lane bound | RTL / lane bound |",
@@ -234,10 +238,7 @@ try {
   const bpIssued = bp[0]?.issued ?? 1;
   for (const c of bp) {
     const cy = cyc[cases.indexOf(c)] ?? 0;
-    const bound = c.jobs.reduce(
-      (s, j) => s + laneBound(j, desc.array.streamEntries, core.nOutBlk),
-      0,
-    );
+    const bound = c.jobs.reduce((s, j) => s + laneBound(j, desc.array.streamEntries, outCycles), 0);
     console.log(
       `| ${c.label.replace("BP mask ", "")} | ${cy} | ${(cy / bpFull).toFixed(3)} | ${(c.issued / bpIssued).toFixed(3)} | ${bound} | ${(cy / bound).toFixed(3)} |`,
     );

@@ -35,6 +35,12 @@ export interface ArrayDesc {
   streamEntries?: number;
   /** "per-lane": depth of each lane's entry queue and result queue, power of two 2..64. */
   laneQueue?: number;
+  /**
+   * Block elements the output stage re-quantizes a cycle: power of two 1..blockSize, default
+   * blockSize (a block a cycle). Below blockSize the stage is serial, smaller, and takes
+   * 2 x blockSize / requantElems cycles a block (a pass for the block's scale, one for its codes).
+   */
+  requantElems?: number;
 }
 
 export type LaneSchedule = "shared" | "per-lane";
@@ -139,7 +145,15 @@ export interface ResolvedDescription {
 export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
   target: "generic",
   numerics: { blockSize: 32, rounding: "nearest", accWidth: 32 },
-  array: { rows: 8, cols: 8, lanes: 8, schedule: "per-lane", streamEntries: 8, laneQueue: 32 },
+  array: {
+    rows: 8,
+    cols: 8,
+    lanes: 8,
+    schedule: "per-lane",
+    streamEntries: 8,
+    laneQueue: 32,
+    requantElems: 32,
+  },
   features: { inputSkipping: true, outputSkipping: true, threshold: true },
   codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512 },
   buffers: { weightBytes: 32768, inputBytes: 16384, outputBytes: 16384 },
@@ -153,7 +167,12 @@ export function resolveDefaults(d: ProcessorDescription): ResolvedDescription {
     name: d.name,
     target: d.target ?? DEFAULTS.target,
     numerics: { ...DEFAULTS.numerics, ...stripUndefined(d.numerics) },
-    array: { ...DEFAULTS.array, ...stripUndefined(d.array) },
+    array: {
+      ...DEFAULTS.array,
+      // a block a cycle unless the description says otherwise
+      requantElems: d.numerics?.blockSize ?? DEFAULTS.numerics.blockSize,
+      ...stripUndefined(d.array),
+    },
     features: { ...DEFAULTS.features, ...stripUndefined(d.features) },
     codec: { ...DEFAULTS.codec, ...stripUndefined(d.codec) },
     buffers: { ...DEFAULTS.buffers, ...stripUndefined(d.buffers) },

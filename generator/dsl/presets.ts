@@ -10,8 +10,9 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     name: "tiny",
     target: "ice40",
     numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
-    // one B schedule for all lanes: the smaller core for the iCE40 parts
-    array: { rows: 2, cols: 4, lanes: 2, schedule: "shared" },
+    // one B schedule for all lanes and a serial output stage (an element a cycle, 16 cycles a
+    // block): the smaller core for the iCE40 parts
+    array: { rows: 2, cols: 4, lanes: 2, schedule: "shared", requantElems: 1 },
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },
     buffers: { weightBytes: 2048, inputBytes: 1024, outputBytes: 1024 },
     dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },

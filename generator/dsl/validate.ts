@@ -148,6 +148,7 @@ export function checkRules(d: ResolvedDescription): Violation[] {
   }
   pow2In("array.streamEntries", d.array.streamEntries, 2, 16);
   pow2In("array.laneQueue", d.array.laneQueue, 2, 64);
+  if (kOk) pow2In("array.requantElems", d.array.requantElems, 1, k);
 
   if (!CODEC_FORMATS.includes(d.codec.format)) {
     bad("codec.format", d.codec.format, `must be one of ${CODEC_FORMATS.join(", ")}`);

@@ -28,6 +28,18 @@ export interface RequantParams {
   maxRoot: string;
   /** Element indices from the highest: the order of the template's concatenations. */
   revIdx: number[];
+  /** Elements re-quantized a cycle (array.requantElems); below k the stage is serial. */
+  p: number;
+  serial: boolean;
+  /** Serial form only: steps a pass (k / p), cycles a block (2 k / p), step index width, last step. */
+  ns?: number;
+  ns2?: number;
+  stW?: number;
+  nsLast?: number;
+  pIdx?: number[];
+  revPIdx?: number[];
+  stepTree?: { out: string; a: string; b: string }[];
+  stepRoot?: string;
 }
 
 export function requantParams(
@@ -35,10 +47,15 @@ export function requantParams(
   accW: number,
   rounding: "nearest" | "even",
   tagW: number,
+  p: number = k,
 ): RequantParams {
   const idx = Array.from({ length: k }, (_, i) => i);
   const rev = [...idx].reverse();
   const tree = balancedTree(k, "mx");
+  // serial form: p elements a step, k / p steps a pass
+  const pIdx = Array.from({ length: p }, (_, i) => i);
+  const step = balancedTree(p, "mx");
+  const ns = k / p;
   return {
     k,
     accW,
@@ -56,6 +73,20 @@ export function requantParams(
     maxTree: tree.nodes,
     maxRoot: tree.root,
     revIdx: rev,
+    p,
+    serial: p < k,
+    ...(p < k
+      ? {
+          ns,
+          ns2: 2 * ns,
+          stW: clog2(ns),
+          nsLast: ns - 1,
+          pIdx,
+          revPIdx: [...pIdx].reverse(),
+          stepTree: step.nodes,
+          stepRoot: step.root,
+        }
+      : {}),
   };
 }
 
@@ -171,7 +202,13 @@ export function coreModules(
   macDoc: string,
 ): ModuleInstance[] {
   const p = d.name;
-  const rq = requantParams(core.k, core.accW, d.numerics.rounding, core.jW + core.obW);
+  const rq = requantParams(
+    core.k,
+    core.accW,
+    d.numerics.rounding,
+    core.jW + core.obW,
+    d.array.requantElems,
+  );
   const names = {
     mac: `${p}_core_mac`,
     sdpRam: `${p}_sdp_ram`,
@@ -214,7 +251,7 @@ export function coreModules(
       module: names.requant,
       template: "bfp8_requant.v.hbs",
       file: `${names.requant}.v`,
-      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators, sparsity-scaling threshold`,
+      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators ${rq.serial ? `(${rq.p} a cycle, ${2 * (core.k / rq.p)} cycles a block)` : "(a block a cycle)"}, sparsity-scaling threshold`,
       params: { ...rq },
     },
     ...queue,

@@ -68,6 +68,18 @@ const INVALID: [string, unknown, string, string][] = [
     "array.laneQueue",
     "power of two from 2 to 64",
   ],
+  [
+    "requantizer wider than a block",
+    { name: "a", numerics: { blockSize: 16 }, array: { rows: 4, cols: 4, requantElems: 32 } },
+    "array.requantElems",
+    "power of two from 1 to 16",
+  ],
+  [
+    "requantizer width not a power of two",
+    { name: "a", array: { requantElems: 3 } },
+    "array.requantElems",
+    "power of two from 1 to 32",
+  ],
   ["codec format", { name: "a", codec: { format: "lz4" } }, "codec.format", "dense, zvc, rle, hbm"],
   ["grid", { name: "a", codec: { grid: 4 } }, "codec.grid", "from 8 to 64"],
   ["levels", { name: "a", codec: { levels: 5 } }, "codec.levels", "from 1 to 3"],
@@ -198,5 +210,14 @@ describe("description validation", () => {
       expect(r.name).toBe(d.name);
       expect(r.numerics.blockSize).toBeGreaterThan(0);
     }
+  });
+
+  it("re-quantizes a block a cycle unless told otherwise, whatever the block size", () => {
+    for (const blockSize of [8, 16, 32]) {
+      const r = validateDescription({ name: "a", numerics: { blockSize } });
+      expect(r.array.requantElems).toBe(blockSize);
+    }
+    const serial = { name: "a", numerics: { blockSize: 16 }, array: { requantElems: 2 } };
+    expect(validateDescription(serial).array.requantElems).toBe(2);
   });
 });

@@ -14,13 +14,25 @@ import { emitRtl } from "../../generator/emit/emit.ts";
 import { presetDescription } from "../../generator/load.ts";
 import { type Simulator } from "../../testbench/sim.ts";
 import { genCoreJobs, runCoreBench } from "../../testbench/core-bench.ts";
+import { validateDescription } from "../../generator/dsl/validate.ts";
 import { CORE_EVEN } from "../fixtures/descriptions.ts";
 import { variant } from "../fixtures/variant.ts";
 
-/** The tiny core with a schedule per lane and the smallest queues, so they fill and stall often. */
+/**
+ * The tiny core with a schedule per lane and the smallest queues, so they fill and stall often;
+ * and with the parallel output stage (a block a cycle), where tiny's own is serial.
+ */
 const TINY_LANES = (): ResolvedDescription =>
   variant("tiny", "tiny_lanes", "hbm", {
-    array: { schedule: "per-lane", streamEntries: 2, laneQueue: 2 },
+    array: { schedule: "per-lane", streamEntries: 2, laneQueue: 2, requantElems: 8 },
+  });
+
+/** Ties to even, k = 16, with a serial output stage of 4 elements a cycle (8 cycles a block). */
+const CORE_EVEN_SERIAL = (): ResolvedDescription =>
+  validateDescription({
+    ...CORE_EVEN,
+    name: "core_even_rq4",
+    array: { ...CORE_EVEN.array, requantElems: 4 },
   });
 
 const work = mkdtempSync(join(tmpdir(), "core-sim-"));
@@ -41,6 +53,8 @@ const CASES: [string, () => ResolvedDescription, Simulator, number][] = [
   ["tiny, a schedule per lane", TINY_LANES, "verilator", 200],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "icarus", 40],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "verilator", 150],
+  ["k16 ties-to-even 4x4, output stage 4 elements a cycle", CORE_EVEN_SERIAL, "icarus", 20],
+  ["k16 ties-to-even 4x4, output stage 4 elements a cycle", CORE_EVEN_SERIAL, "verilator", 100],
   ["default", () => presetDescription("default"), "icarus", 4],
 ];
 
@@ -53,7 +67,7 @@ describe("compute core", () => {
       expect(r.jobCycles.length).toBe(r.jobs);
     });
 
-  it("fails when one expected block is wrong (both simulators, both schedules)", () => {
+  it("fails when one expected block is wrong (both simulators, both schedules, both output stages)", () => {
     for (const sim of ["icarus", "verilator"] as const)
       for (const desc of [presetDescription("tiny"), TINY_LANES()]) {
         const r = bench(desc, sim, 2, 9);
