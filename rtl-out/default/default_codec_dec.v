@@ -159,8 +159,16 @@ module default_codec_dec (
   reg              pend_q;       // a command waits for the current tensor to end
   reg  [31:0]      pend_n_q;
   reg  [PB-1:0]    wb_q;         // frame byte offset of the next bus word
-  wire [FNW-1:0]   fn    = (rem_q >= F_32) ? F_FN : rem_q[FNW-1:0];   // elements in the frame
-  wire             ftl   = (rem_q <= F_32);                          // the tensor's last frame
+  // Elements in the frame and whether it is the tensor's last, registered with rem_q (computed
+  // from its next value, so the 32-bit compares are off the capture's section-split path).
+  reg  [FNW-1:0]   fn_q;
+  reg              ftl_q;
+  wire [FNW-1:0]   fn    = fn_q;
+  wire             ftl   = ftl_q;
+  wire [31:0]      rem_adv = rem_q - { {(32-FNW){1'b0}}, fn_q};   // rem_q after the frame
+  function [FNW-1:0] frame_elems(input [31:0] rem);
+    frame_elems = (rem >= F_32) ? F_FN : rem[FNW-1:0];
+  endfunction
   wire [P1-1:0]    cbase = {1'b0, wb_q};
   wire [P1-1:0]    cend  = cbase + WB_P1;
   wire             acc;          // a bus word is taken this cycle
@@ -257,6 +265,8 @@ module default_codec_dec (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rem_q     <= 32'd0;
+      fn_q      <= {FNW{1'b0}};
+      ftl_q     <= 1'b1;
       wb_q      <= {PB{1'b0}};
       desc_wp_q <= {QW{1'b0}};
       cnt0_q    <= {P1{1'b0}};
@@ -268,7 +278,9 @@ module default_codec_dec (
       if (acc) begin
         if (fend) begin
           wb_q  <= {PB{1'b0}};
-          rem_q <= rem_q - { {(32-FNW){1'b0}}, fn};
+          rem_q <= rem_adv;
+          fn_q  <= frame_elems(rem_adv);
+          ftl_q <= (rem_adv <= F_32);
           cnt0_q <= {P1{1'b0}};
           cnt1_q <= {P1{1'b0}};
           e_q    <= {P1{1'b0}};
@@ -283,7 +295,11 @@ module default_codec_dec (
 
         end
       end
-      if (tstart) rem_q <= tstart_n;
+      if (tstart) begin
+        rem_q <= tstart_n;
+        fn_q  <= frame_elems(tstart_n);
+        ftl_q <= (tstart_n <= F_32);
+      end
     end
   end
   // Tensor commands: started directly when free, else held until the current tensor ends.
