@@ -119,7 +119,7 @@ function tiledCase(
  * - the busiest lane's work: one cycle per B entry of each row it computes (entries: the row's
  *   non-zeros, at least one); rows it skips cost nothing;
  * - the writer's: one cycle per segment (the entries of one row within one word of `sw`);
- * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems
+ * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems + 1
  *   with a serial requantizer).
  * Only a core whose lanes could take other rows of A would beat it.
  */
@@ -148,9 +148,9 @@ try {
   const desc = await loadDescription(args.preset);
   const design = elaborate(desc);
   const core = design.core;
-  // the output stage takes a block a cycle, or 2k / requantElems cycles when it is serial
+  // the output stage takes a block a cycle, or 2k / requantElems + 1 cycles when it is serial
   const serialRq = desc.array.requantElems < core.k;
-  const outCycles = core.nOutBlk * (serialRq ? (2 * core.k) / desc.array.requantElems : 1);
+  const outCycles = core.nOutBlk * (serialRq ? (2 * core.k) / desc.array.requantElems + 1 : 1);
   const n = args.size;
   const rng = new Rng(args.seed);
   const cases: Case[] = [];
@@ -229,7 +229,7 @@ try {
   const bp = cases.filter((c) => c.label.startsWith("BP"));
   const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
   console.log(
-    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${2 * (core.k / desc.array.requantElems)} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
+    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${2 * (core.k / desc.array.requantElems) + 1} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
   );
   console.log(
     "\n| mask density | RTL cycles | relative | MACs issued relative | lane bound | RTL / lane bound |",

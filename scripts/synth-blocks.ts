@@ -105,6 +105,12 @@ async function main(argv: string[]): Promise<void> {
     })
     .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
     .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
+    .option("timeout", {
+      type: "number",
+      default: 20,
+      describe:
+        "minutes each tool may take per block (a nearly full part can take nextpnr long to place)",
+    })
     .option("out", {
       type: "string",
       default: join(REPO_ROOT, "build", "synth-blocks"),
@@ -158,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
           freqMhz: a.freq,
           outDir: dir,
           seed: a.seed,
+          timeoutMs: a.timeout * 60_000,
           onProgress: (m) => log(`  ${m}`),
         },
       );
@@ -193,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
     );
   }
   const run: Run = {
-    command: `npm run synth-blocks -- --preset ${a.preset} --blocks ${roles.join(",")} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    command: `npm run synth-blocks -- --preset ${a.preset} --blocks ${roles.join(",")} --device ${a.device} --freq ${a.freq} --seed ${a.seed} --timeout ${a.timeout}`,
     design: `${design.desc.name}`,
     device: a.device,
     freq: a.freq,

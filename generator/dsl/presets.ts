@@ -10,7 +10,7 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     name: "tiny",
     target: "ice40",
     numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
-    // one B schedule for all lanes and a serial output stage (an element a cycle, 16 cycles a
+    // one B schedule for all lanes and a serial output stage (an element a cycle, 17 cycles a
     // block): the smaller core for the iCE40 parts
     array: { rows: 2, cols: 4, lanes: 2, schedule: "shared", requantElems: 1 },
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },

@@ -109,7 +109,7 @@ export interface CodecFifo {
   /** Push units per byte (8 / ui) and its log2. */
   perByte: number;
   lperByte: number;
-  /** Decoder: the section's lanes of a word are counted (mask levels). */
+  /** Decoder: the section needs its byte mask of the word (a slice of several bytes, which may straddle two words). */
   needLm: boolean;
   /** Stream-order index (0 = first section of a frame). */
   idx: number;
@@ -318,7 +318,7 @@ function makeFifos(specs: FifoSpec[], W: number): CodecSide {
       maxFrameWords,
       perByte: 8 / ui,
       lperByte: clog2(8 / ui),
-      needLm: s.name.startsWith("lev"),
+      needLm: false,
       idx,
       prev: idx === 0 ? "" : (specs[idx - 1]?.name ?? ""),
       isFirst: idx === 0,
@@ -444,6 +444,9 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const sections = enc.map((s) => s.name);
   const encSide = makeFifos(enc, W);
   const decSide = makeFifos(dec, W);
+  // The decoder's capture counts a section's bits from per-byte prefix sums; only a slice of
+  // several bytes, which may straddle two words, still needs the level's byte mask.
+  for (const f of decSide.fifos) f.needLm = !sliceSub && sliceBytes > 1 && f.name === `lev${lam}`;
   // frame byte offsets, and at least one bit more than any unit count (zero extensions)
   const fnW = clog2(F + 1);
   const pb = Math.max(clog2(maxFrameBytes + 2 * wb + 1), encSide.cw + 1, decSide.cw + 1, fnW + 1);

@@ -31,9 +31,9 @@ export interface RequantParams {
   /** Elements re-quantized a cycle (array.requantElems); below k the stage is serial. */
   p: number;
   serial: boolean;
-  /** Serial form only: steps a pass (k / p), cycles a block (2 k / p), step index width, last step. */
+  /** Serial form only: steps a pass (k / p), cycles a block (2 k / p + 1), step index width, last step. */
   ns?: number;
-  ns2?: number;
+  ns2p1?: number;
   stW?: number;
   nsLast?: number;
   pIdx?: number[];
@@ -78,7 +78,7 @@ export function requantParams(
     ...(p < k
       ? {
           ns,
-          ns2: 2 * ns,
+          ns2p1: 2 * ns + 1,
           stW: clog2(ns),
           nsLast: ns - 1,
           pIdx,
@@ -251,7 +251,7 @@ export function coreModules(
       module: names.requant,
       template: "bfp8_requant.v.hbs",
       file: `${names.requant}.v`,
-      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators ${rq.serial ? `(${rq.p} a cycle, ${2 * (core.k / rq.p)} cycles a block)` : "(a block a cycle)"}, sparsity-scaling threshold`,
+      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators ${rq.serial ? `(${rq.p} a cycle, ${2 * (core.k / rq.p) + 1} cycles a block)` : "(a block a cycle)"}, sparsity-scaling threshold`,
       params: { ...rq },
     },
     ...queue,

@@ -75,14 +75,36 @@ module default_codec_dec (
     end
   endfunction
 
-  // Ones in a bus word, as a frame byte count.
-  function [P1-1:0] ones_w(input [W-1:0] x);
-    integer i;
+
+  // Per byte of the bus word (4 bits a byte, 0..8), from the word alone, so the counts are ready
+  // before the section split below decides which bytes belong to a section: the set bits of the
+  // byte, and the block slices of it that hold a non-zero.
+  function [4*8-1:0] byte_ones(input [W-1:0] x);
+    integer i, b;
     begin
-      ones_w = {P1{1'b0}};
-      for (i = 0; i < W; i = i + 1) ones_w = ones_w + { {(P1-1){1'b0}}, x[i]};
+      byte_ones = {4*8{1'b0}};
+      for (i = 0; i < 8; i = i + 1)
+        for (b = 0; b < 8; b = b + 1)
+          byte_ones[i*4 +: 4] = byte_ones[i*4 +: 4] + {3'b000, x[i*8 + b]};
     end
   endfunction
+  wire [4*8-1:0] bus_ones = byte_ones(bus_data_i);
+  // Prefix sums of per-byte counts p (entry i: bytes 0..i-1, modulo 2^P1), also from the word
+  // alone; a section's count in this word is then one difference, pre[hi] - pre[lo].
+  function [(8+1)*P1-1:0] prefix(input [4*8-1:0] p);
+    integer i;
+    begin
+      prefix = {((8+1)*P1){1'b0}};
+      for (i = 0; i < 8; i = i + 1)
+        prefix[(i+1)*P1 +: P1] = prefix[i*P1 +: P1] + { {(P1-4){1'b0}}, p[i*4 +: 4]};
+    end
+  endfunction
+  wire [(8+1)*P1-1:0] ones_pre = prefix(bus_ones);
+  // The counts of the bytes [lo, hi) of the word (lo <= hi <= 8).
+  function [P1-1:0] range_sum(input [(8+1)*P1-1:0] pre, input [LW-1:0] lo, input [LW-1:0] hi);
+    range_sum = pre[hi*P1 +: P1] - pre[lo*P1 +: P1];
+  endfunction
+
 
   // Lane (0..WB) of the word starting at frame byte `base` where frame byte `pos` falls.
   function [LW-1:0] lane_of(input [P1-1:0] pos, input [P1-1:0] base);
@@ -165,7 +187,7 @@ module default_codec_dec (
   reg              ftl_q;
   wire [FNW-1:0]   fn    = fn_q;
   wire             ftl   = ftl_q;
-  wire [31:0]      rem_adv = rem_q - { {(32-FNW){1'b0}}, fn_q};   // rem_q after the frame
+  wire [31:0]      rem_adv = rem_q - { {(32-FNW){1'b0}}, fn};     // rem_q after the frame
   function [FNW-1:0] frame_elems(input [31:0] rem);
     frame_elems = (rem >= F_32) ? F_FN : rem[FNW-1:0];
   endfunction
@@ -206,10 +228,10 @@ module default_codec_dec (
   assign lev0_st  = {P1{1'b0}};
   assign lev0_en  = { {(P1-FNW-1){1'b0}}, top_byts};
   reg  [P1-1:0]    cnt0_q;
-  wire [P1-1:0]    cnt0 = cnt0_q + ones_w(bus_data_i & lev0_lm);
+  wire [P1-1:0]    cnt0 = cnt0_q + range_sum(ones_pre, lev0_lo, lev0_hi);
 
   reg  [P1-1:0]    cnt1_q;
-  wire [P1-1:0]    cnt1 = cnt1_q + ones_w(bus_data_i & lev1_lm);
+  wire [P1-1:0]    cnt1 = cnt1_q + range_sum(ones_pre, lev1_lo, lev1_hi);
 
   assign lev1_st = lev0_en;
   assign lev1_en = lev0_en + (cnt0 << 0);
@@ -217,15 +239,18 @@ module default_codec_dec (
 
   // Blocks holding a non-zero, from level 0 (4 bit(s) of it per block).
   reg  [P1-1:0]    e_q;          // such blocks so far in the frame
-  function [P1-1:0] slices(input [W-1:0] x);
-    integer i;
+  // per byte: its slices of 4 bit(s) that hold a non-zero
+  function [4*8-1:0] byte_slices(input [W-1:0] x);
+    integer i, g;
     begin
-      slices = {P1{1'b0}};
-      for (i = 0; i < W / 4; i = i + 1)
-        slices = slices + { {(P1-1){1'b0}}, |x[i*4 +: 4]};
+      byte_slices = {4*8{1'b0}};
+      for (i = 0; i < 8; i = i + 1)
+        for (g = 0; g < 8 / 4; g = g + 1)
+          byte_slices[i*4 +: 4] = byte_slices[i*4 +: 4] + {3'b000, |x[i*8 + g*4 +: 4]};
     end
   endfunction
-  wire [P1-1:0]    e_all = e_q + slices(bus_data_i & lev0_lm);
+  wire [4*8-1:0] bus_slices = byte_slices(bus_data_i);
+  wire [P1-1:0]    e_all = e_q + range_sum(prefix(bus_slices), lev0_lo, lev0_hi);
   assign exps_st  = lev1_en;
   assign exps_en  = lev1_en + e_all;
   assign mants_st = exps_en;
@@ -236,14 +261,12 @@ module default_codec_dec (
   // Every section's part of this word: lanes [lo, hi).
   wire [LW-1:0]    lev0_lo = lane_of(lev0_st, cbase);
   wire [LW-1:0]    lev0_hi = lane_of(lev0_en, cbase);
-  wire [W-1:0]     lev0_lm = ({W{1'b1}} << (lev0_lo * 8)) & ~({W{1'b1}} << (lev0_hi * 8));
   assign lev0_push  = acc & (lev0_hi != lev0_lo);
   assign lev0_pdata = bus_data_i >> (lev0_lo * 8);
   assign lev0_pcnt  = { {(CW-LW){1'b0}}, lev0_hi - lev0_lo};   // bytes
   assign lev0_pend  = (lev0_en <= cend);
   wire [LW-1:0]    lev1_lo = lane_of(lev1_st, cbase);
   wire [LW-1:0]    lev1_hi = lane_of(lev1_en, cbase);
-  wire [W-1:0]     lev1_lm = ({W{1'b1}} << (lev1_lo * 8)) & ~({W{1'b1}} << (lev1_hi * 8));
   assign lev1_push  = acc & (lev1_hi != lev1_lo);
   assign lev1_pdata = bus_data_i >> (lev1_lo * 8);
   assign lev1_pcnt  = { {(CW-LW){1'b0}}, lev1_hi - lev1_lo};   // bytes
