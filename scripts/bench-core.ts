@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { CORE_ROLES } from "../generator/elab/core.ts";
+import { CORE_ROLES, requantCycles } from "../generator/elab/core.ts";
 import { elaborate, type Design } from "../generator/elab/elaborate.ts";
 import { emitRtl } from "../generator/emit/emit.ts";
 import { loadDescription } from "../generator/load.ts";
@@ -150,7 +150,8 @@ try {
   const core = design.core;
   // the output stage takes a block a cycle, or 2k / requantElems + 1 cycles when it is serial
   const serialRq = desc.array.requantElems < core.k;
-  const outCycles = core.nOutBlk * (serialRq ? (2 * core.k) / desc.array.requantElems + 1 : 1);
+  const rqCycles = requantCycles(core.k, desc.array.requantElems);
+  const outCycles = core.nOutBlk * rqCycles;
   const n = args.size;
   const rng = new Rng(args.seed);
   const cases: Case[] = [];
@@ -229,7 +230,7 @@ try {
   const bp = cases.filter((c) => c.label.startsWith("BP"));
   const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
   console.log(
-    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${2 * (core.k / desc.array.requantElems) + 1} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
+    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${rqCycles} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
   );
   console.log(
     "\n| mask density | RTL cycles | relative | MACs issued relative | lane bound | RTL / lane bound |",

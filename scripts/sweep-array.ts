@@ -18,13 +18,18 @@ import type { LaneSchedule, ProcessorDescription } from "../generator/dsl/descri
 import { PRESET_NAMES, PRESETS } from "../generator/dsl/presets.ts";
 import { validateDescription } from "../generator/dsl/validate.ts";
 import { elaborate } from "../generator/elab/elaborate.ts";
-import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
-import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
+import { DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
 import { synthesizeDesign } from "../generator/fpga/flow.ts";
 import { presetDescription } from "../generator/load.ts";
 
-import { figuresLine, slope, synthFigures, type SynthFigures } from "./sweep-common.ts";
+import {
+  figuresLine,
+  slope,
+  synthFigures,
+  synthRunOptions,
+  type SynthFigures,
+} from "./sweep-common.ts";
 
 interface Row extends SynthFigures {
   schedule?: LaneSchedule;
@@ -94,7 +99,7 @@ function tables(s: Sweep): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const a = await yargs(argv)
+  const a = await synthRunOptions(yargs(argv), "sweep-array")
     .scriptName("npm run sweep-array --")
     .usage(
       "$0 [options]\n\nSynthesize a block of a preset (default: the compute core of tiny) over array sizes; print cells, LUT4 per PE, LCs and Fmax.",
@@ -115,23 +120,6 @@ async function main(argv: string[]): Promise<void> {
       type: "string",
       default: "core",
       describe: 'role of the block ("core", "top", ...)',
-    })
-    .option("device", {
-      choices: DEVICE_NAMES,
-      default: "hx8k" as DeviceName,
-      describe: "iCE40 part",
-    })
-    .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
-    .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
-    .option("out", {
-      type: "string",
-      default: join(REPO_ROOT, "build", "sweep-array"),
-      describe: "work folder",
-    })
-    .option("json", { type: "string", describe: "also save the results to this JSON file" })
-    .option("tables-from", {
-      type: "string",
-      describe: "print the table of a run saved with --json (no synthesis)",
     })
     .strict()
     .version(false)

@@ -16,14 +16,19 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { peParams } from "../generator/elab/elaborate.ts";
-import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
-import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
+import { DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
 import { synthesize } from "../generator/fpga/flow.ts";
 import { renderPe } from "../testbench/pe-bench.ts";
 import { FP16_PE_MODULE, FP16_PE_RTL } from "../bench/fp16_pe/bench.ts";
 
-import { figuresLine, slope, synthFigures, type SynthFigures } from "./sweep-common.ts";
+import {
+  figuresLine,
+  slope,
+  synthFigures,
+  synthRunOptions,
+  type SynthFigures,
+} from "./sweep-common.ts";
 
 interface Row extends SynthFigures {
   kind: "bfp8" | "fp16";
@@ -133,32 +138,15 @@ function tables(s: Sweep): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const a = await yargs(argv)
+  const a = await synthRunOptions(yargs(argv), "sweep-pe")
     .scriptName("npm run sweep-pe --")
     .usage(
       "$0 [options]\n\nSynthesize the BFP8 PE over lanes x block sizes and the FP16 reference PE over lanes; print LUTs per lane, Fmax and the FP16/BFP8 LUT ratio.",
     )
-    .option("device", {
-      choices: DEVICE_NAMES,
-      default: "hx8k" as DeviceName,
-      describe: "iCE40 part",
-    })
     .option("lanes", { type: "string", default: "1,2,4,8,16", describe: "MAC lanes per PE" })
     .option("k", { type: "string", default: "8,16,32", describe: "BFP8 block sizes" })
     .option("acc", { type: "number", default: 32, describe: "BFP8 accumulator width" })
-    .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
-    .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
     .option("fp16", { type: "boolean", default: true, describe: "also the FP16 reference PE" })
-    .option("out", {
-      type: "string",
-      default: join(REPO_ROOT, "build", "sweep-pe"),
-      describe: "work folder",
-    })
-    .option("json", { type: "string", describe: "also save the results to this JSON file" })
-    .option("tables-from", {
-      type: "string",
-      describe: "print the tables of a run saved with --json (no synthesis)",
-    })
     .strict()
     .version(false)
     .help()

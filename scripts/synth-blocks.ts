@@ -13,13 +13,11 @@ import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { elaborate } from "../generator/elab/elaborate.ts";
-import { REPO_ROOT } from "../generator/emit/render.ts";
 import { GenError } from "../generator/errors.ts";
-import { DEVICE_NAMES, DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
-import { FitError, synthesizeDesign, type SynthReport } from "../generator/fpga/flow.ts";
-import type { CellCounts } from "../generator/fpga/parse.ts";
-import { fmaxOf } from "../generator/fpga/report.ts";
+import { DEVICES, type DeviceName } from "../generator/fpga/devices.ts";
+import { synthesizeDesign } from "../generator/fpga/flow.ts";
 import { loadDescription } from "../generator/load.ts";
+import { figuresLine, synthFigures, synthRunOptions, type SynthFigures } from "./sweep-common.ts";
 
 /** The processor's blocks below the top level, with what each one is. */
 const BLOCKS: readonly [string, string][] = [
@@ -34,17 +32,10 @@ const BLOCKS: readonly [string, string][] = [
   ["regfile", "AXI4-Lite register file"],
 ];
 
-interface Row {
+interface Row extends SynthFigures {
   role: string;
   what: string;
   module: string;
-  block: CellCounts | undefined;
-  lcs: number | undefined;
-  fmax: number | undefined;
-  /** Source lines the critical path runs through (nextpnr), first few. */
-  through: string[];
-  note: string | undefined;
-  seconds: number;
 }
 
 interface Run {
@@ -83,7 +74,7 @@ function tables(s: Run): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const a = await yargs(argv)
+  const a = await synthRunOptions(yargs(argv), "synth-blocks")
     .scriptName("npm run synth-blocks --")
     .usage(
       "$0 [options]\n\nSynthesize, place and route every block of a processor on its own; print each block's cells, logic cells and Fmax, and the slowest block.",
@@ -98,28 +89,11 @@ async function main(argv: string[]): Promise<void> {
       default: BLOCKS.map(([r]) => r).join(","),
       describe: "roles of the blocks, comma-separated",
     })
-    .option("device", {
-      choices: DEVICE_NAMES,
-      default: "hx8k" as DeviceName,
-      describe: "iCE40 part",
-    })
-    .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
-    .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
     .option("timeout", {
       type: "number",
       default: 20,
       describe:
         "minutes each tool may take per block (a nearly full part can take nextpnr long to place)",
-    })
-    .option("out", {
-      type: "string",
-      default: join(REPO_ROOT, "build", "synth-blocks"),
-      describe: "work folder",
-    })
-    .option("json", { type: "string", describe: "also save the results to this JSON file" })
-    .option("tables-from", {
-      type: "string",
-      describe: "print the table of a run saved with --json (no synthesis)",
     })
     .strict()
     .version(false)
@@ -151,12 +125,8 @@ async function main(argv: string[]): Promise<void> {
     const dir = join(a.out, `${design.desc.name}-${role}-${a.device}`);
     mkdirSync(dir, { recursive: true });
     log(`[${i + 1}/${roles.length}] ${role} (${module}): synthesizing`);
-    const t0 = performance.now();
-    let r: SynthReport | undefined;
-    let block: CellCounts | undefined;
-    let note: string | undefined;
-    try {
-      r = await synthesizeDesign(
+    const f = await synthFigures(() =>
+      synthesizeDesign(
         design,
         { role },
         {
@@ -167,37 +137,11 @@ async function main(argv: string[]): Promise<void> {
           timeoutMs: a.timeout * 60_000,
           onProgress: (m) => log(`  ${m}`),
         },
-      );
-      block = r.block;
-    } catch (e) {
-      if (e instanceof FitError) {
-        block = e.block;
-        note = `does not fit: ${e.overflows.map(([res, u]) => `${res} ${u.used}/${u.available}`).join(", ")}`;
-      } else if (e instanceof GenError) note = `failed: ${e.message.split("\n")[0] ?? ""}`;
-      else throw e;
-    }
-    const slow = r?.clocks.reduce<SynthReport["clocks"][number] | undefined>(
-      (m, c) => (m === undefined || c.fmaxMhz < m.fmaxMhz ? c : m),
-      undefined,
+      ),
     );
-    const row: Row = {
-      role,
-      what,
-      module,
-      block,
-      lcs: r?.utilisation["ICESTORM_LC"]?.used,
-      fmax: r === undefined ? undefined : fmaxOf(r),
-      through: slow?.critical?.lines ?? [],
-      note,
-      seconds: (performance.now() - t0) / 1000,
-    };
+    const row: Row = { role, what, module, ...f };
     rows.push(row);
-    log(
-      `[${i + 1}/${roles.length}] ${role}: ` +
-        (block === undefined ? "" : `${block.luts} LUT4, ${block.ffs} FF, ${block.brams} BRAM, `) +
-        (row.fmax === undefined ? (note ?? "") : `${row.lcs} LCs, ${row.fmax.toFixed(2)} MHz`) +
-        ` (${row.seconds.toFixed(0)} s)`,
-    );
+    log(`[${i + 1}/${roles.length}] ${role}: ${figuresLine(f)}`);
   }
   const run: Run = {
     command: `npm run synth-blocks -- --preset ${a.preset} --blocks ${roles.join(",")} --device ${a.device} --freq ${a.freq} --seed ${a.seed} --timeout ${a.timeout}`,

@@ -42,6 +42,12 @@ export interface RequantParams {
   stepRoot?: string;
 }
 
+/**
+ * Cycles the output stage takes per block: 1 for the block-a-cycle pipeline, 2 k / p + 1 for the
+ * serial form (a scale pass and a code pass of k / p steps, and the last step leaving the pipeline).
+ */
+export const requantCycles = (k: number, p: number): number => (p < k ? (2 * k) / p + 1 : 1);
+
 export function requantParams(
   k: number,
   accW: number,
@@ -78,7 +84,7 @@ export function requantParams(
     ...(p < k
       ? {
           ns,
-          ns2p1: 2 * ns + 1,
+          ns2p1: requantCycles(k, p),
           stW: clog2(ns),
           nsLast: ns - 1,
           pIdx,
@@ -251,7 +257,7 @@ export function coreModules(
       module: names.requant,
       template: "bfp8_requant.v.hbs",
       file: `${names.requant}.v`,
-      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators ${rq.serial ? `(${rq.p} a cycle, ${2 * (core.k / rq.p) + 1} cycles a block)` : "(a block a cycle)"}, sparsity-scaling threshold`,
+      doc: `Output stage: ReLU, BFP8 re-quantization of ${core.k} accumulators ${rq.serial ? `(${rq.p} a cycle, ${requantCycles(core.k, rq.p)} cycles a block)` : "(a block a cycle)"}, sparsity-scaling threshold`,
       params: { ...rq },
     },
     ...queue,
