@@ -121,9 +121,10 @@ function tiledCase(
  * - the writer's: one cycle per segment (the entries of one row within one word of `sw`);
  * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems + 1
  *   with a serial requantizer).
+ * With `array.macPasses` > 1 a MAC unit computes lanes u, u + TP, ...: its work is the sum over them.
  * Only a core whose lanes could take other rows of A would beat it.
  */
-function laneBound(job: CoreJob, sw: number, outCycles: number): number {
+function laneBound(job: CoreJob, sw: number, outCycles: number, tp: number): number {
   const { a, b } = job;
   const entries: number[] = [];
   let segments = 0;
@@ -134,13 +135,13 @@ function laneBound(job: CoreJob, sw: number, outCycles: number): number {
     segments += Math.floor((e0 + n - 1) / sw) - Math.floor(e0 / sw) + 1;
     e0 += n;
   }
-  let most = 0;
+  const work = new Array<number>(tp).fill(0);
   for (let i = 0; i < a.rows; i++) {
-    let work = 0;
     for (let j = 0; j < b.rows; j++)
-      if (job.outMask === undefined || job.outMask[i * b.rows + j] === 1) work += entries[j] ?? 1;
-    most = Math.max(most, work);
+      if (job.outMask === undefined || job.outMask[i * b.rows + j] === 1)
+        work[i % tp] = (work[i % tp] ?? 0) + (entries[j] ?? 1);
   }
+  const most = Math.max(...work);
   return Math.max(most, segments, b.rows * outCycles);
 }
 
@@ -239,7 +240,10 @@ try {
   const bpIssued = bp[0]?.issued ?? 1;
   for (const c of bp) {
     const cy = cyc[cases.indexOf(c)] ?? 0;
-    const bound = c.jobs.reduce((s, j) => s + laneBound(j, desc.array.streamEntries, outCycles), 0);
+    const bound = c.jobs.reduce(
+      (s, j) => s + laneBound(j, desc.array.streamEntries, outCycles, core.TP),
+      0,
+    );
     console.log(
       `| ${c.label.replace("BP mask ", "")} | ${cy} | ${(cy / bpFull).toFixed(3)} | ${(c.issued / bpIssued).toFixed(3)} | ${bound} | ${(cy / bound).toFixed(3)} |`,
     );

@@ -7,7 +7,7 @@
  * See docs/fpga.md.
  *
  *   npm run sweep-array -- [--preset tiny] [--arrays 2x4,4x4,4x8] [--lanes 1] [--module core]
- *                          [--schedule shared per-lane]
+ *                          [--schedule shared per-lane] [--passes 1 2 8]
  *   npm run sweep-array -- --tables-from build/sweep-array.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,6 +33,8 @@ import {
 
 interface Row extends SynthFigures {
   schedule?: LaneSchedule;
+  /** array.macPasses (absent in runs saved before the field existed: 1) */
+  passes?: number;
   rows: number;
   cols: number;
   lanes: number;
@@ -72,25 +74,35 @@ function tables(s: Sweep): string {
     `LUT4, carry, flip-flop and block-RAM counts are Yosys \`synth_ice40\` cells of the ${s.module} alone; LCs and Fmax are nextpnr's (block + synthesis harness), when it fits.\n`,
   );
   out.push(
-    "| array | schedule | PEs | lanes / PE | weight bytes | LUT4 | carry | FF | BRAM | LUT4 / PE | LCs | Fmax (MHz) | note |",
+    "| array | schedule | PEs | passes | MAC units | lanes / PE | weight bytes | LUT4 | carry | FF | BRAM | LUT4 / PE | LCs | Fmax (MHz) | note |",
   );
-  out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of s.rows) {
     const pes = r.rows * r.cols;
+    const passes = r.passes ?? 1;
     out.push(
-      `| ${r.rows}x${r.cols} | ${r.schedule ?? "-"} | ${pes} | ${r.lanes} | ${r.weightBytes} | ${f(r.block?.luts)} | ${f(r.block?.carries)} | ${f(r.block?.ffs)} | ${f(r.block?.brams)} | ${f(r.block === undefined ? undefined : r.block.luts / pes, 1)} | ${f(r.lcs)} | ${f(r.fmax, 2)} | ${r.note ?? ""} |`,
+      `| ${r.rows}x${r.cols} | ${r.schedule ?? "-"} | ${pes} | ${passes} | ${pes / passes} | ${r.lanes} | ${r.weightBytes} | ${f(r.block?.luts)} | ${f(r.block?.carries)} | ${f(r.block?.ffs)} | ${f(r.block?.brams)} | ${f(r.block === undefined ? undefined : r.block.luts / pes, 1)} | ${f(r.lcs)} | ${f(r.fmax, 2)} | ${r.note ?? ""} |`,
     );
   }
-  const schedules = [...new Set(s.rows.map((r) => r.schedule))];
-  for (const sch of schedules) {
+  const groups = [...new Set(s.rows.map((r) => `${r.schedule ?? ""}/${r.passes ?? 1}`))];
+  for (const g of groups) {
+    const [sch, ps] = g.split("/");
     const pts: [number, number][] = s.rows
-      .filter((r) => r.block !== undefined && r.schedule === sch)
+      .filter(
+        (r) => r.block !== undefined && (r.schedule ?? "") === sch && String(r.passes ?? 1) === ps,
+      )
       .map((r) => [r.rows * r.cols, r.block?.luts ?? 0]);
     const k = slope(pts);
     if (k !== undefined) {
       const [x0, y0] = pts[0] ?? [0, 0];
+      const what = [
+        sch === "" ? undefined : `${sch} schedule`,
+        ps === "1" ? undefined : `${ps} passes`,
+      ]
+        .filter((x) => x !== undefined)
+        .join(", ");
       out.push(
-        `\nLUT4 per additional PE${sch === undefined ? "" : ` (${sch} schedule)`} (least-squares slope over the sizes above): **${k.toFixed(0)}**; ` +
+        `\nLUT4 per additional PE${what === "" ? "" : ` (${what})`} (least-squares slope over the sizes above): **${k.toFixed(0)}**; ` +
           `the part that does not grow with the array (intercept): ${(y0 - k * x0).toFixed(0)} LUT4.`,
       );
     }
@@ -116,6 +128,11 @@ async function main(argv: string[]): Promise<void> {
       choices: ["shared", "per-lane"] as const,
       describe: "lane schedules to sweep (array.schedule; default: the preset's)",
     })
+    .option("passes", {
+      type: "array",
+      describe:
+        "MAC passes a row to sweep (array.macPasses: lanes per MAC unit, shared schedule; default: the preset's)",
+    })
     .option("module", {
       type: "string",
       default: "core",
@@ -140,31 +157,48 @@ async function main(argv: string[]): Promise<void> {
     a.schedule === undefined || a.schedule.length === 0
       ? [base.array.schedule]
       : a.schedule.map((x) => (x === "shared" ? "shared" : "per-lane"));
+  const passList: number[] =
+    a.passes === undefined || a.passes.length === 0
+      ? [base.array.macPasses]
+      : a.passes.map((x) => {
+          const n = Number(x);
+          if (!Number.isInteger(n))
+            throw new GenError("E_DESC_FIELD", `--passes: "${String(x)}" is not an integer`, {
+              field: "passes",
+              hint: "for example --passes 1 2 8",
+            });
+          return n;
+        });
   const log = (m: string): void => void process.stderr.write(`sweep-array: ${m}\n`);
   // every size is checked before any synthesis starts
   const descs = schedules.flatMap((schedule) =>
-    list.map(([rows, cols]) => {
-      const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
-      return {
-        rows,
-        cols,
-        schedule,
-        weightBytes,
-        desc: validateDescription({
-          ...raw,
-          name: `${a.preset}_a${rows}x${cols}${schedule === base.array.schedule ? "" : `_${schedule.replace("-", "")}`}`,
-          array: { ...base.array, rows, cols, lanes, schedule },
-          buffers: { ...base.buffers, weightBytes },
-        }),
-      };
-    }),
+    passList.flatMap((passes) =>
+      list.map(([rows, cols]) => {
+        const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
+        const sch = schedule === base.array.schedule ? "" : `_${schedule.replace("-", "")}`;
+        const ps = passes === base.array.macPasses ? "" : `_p${passes}`;
+        return {
+          rows,
+          cols,
+          schedule,
+          passes,
+          weightBytes,
+          desc: validateDescription({
+            ...raw,
+            name: `${a.preset}_a${rows}x${cols}${sch}${ps}`,
+            array: { ...base.array, rows, cols, lanes, schedule, macPasses: passes },
+            buffers: { ...base.buffers, weightBytes },
+          }),
+        };
+      }),
+    ),
   );
   const rows: Row[] = [];
   for (const d of descs) {
     const dir = join(a.out, `${d.desc.name}-${a.module}-${a.device}`);
     mkdirSync(dir, { recursive: true });
     log(
-      `${d.rows}x${d.cols} (${d.rows * d.cols} PEs, ${lanes} lanes each, ${d.schedule} schedule): synthesizing ${a.module}`,
+      `${d.rows}x${d.cols} (${d.rows * d.cols} PEs on ${(d.rows * d.cols) / d.passes} MAC units, ${lanes} lanes each, ${d.schedule} schedule): synthesizing ${a.module}`,
     );
     const f = await synthFigures(() =>
       synthesizeDesign(
@@ -181,6 +215,7 @@ async function main(argv: string[]): Promise<void> {
     );
     const row: Row = {
       schedule: d.schedule,
+      passes: d.passes,
       rows: d.rows,
       cols: d.cols,
       lanes,
@@ -191,7 +226,7 @@ async function main(argv: string[]): Promise<void> {
     log(`${d.rows}x${d.cols}: ${figuresLine(f)}`);
   }
   const sweep: Sweep = {
-    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")} --passes ${passList.join(" ")} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
     preset: a.preset,
     module: a.module,
     device: a.device,

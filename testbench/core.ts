@@ -317,8 +317,18 @@ export function coreFiles(jobs: readonly CoreJob[], core: CoreParams): CoreFiles
       }
     }
     const c = job.result.counters;
+    // rows of B whose valid lanes are all masked (BP output skipping): the core's row counter
+    let rowsSkipped = 0;
+    if (job.outMask !== undefined)
+      for (let j = 0; j < J; j++) {
+        let any = false;
+        for (let l = 0; l < I; l++) any ||= job.outMask[l * J + j] === 1;
+        if (!any) rowsSkipped++;
+      }
     counters.push(
-      ((BigInt(c.outputsSkipped) << 48n) | BigInt(c.macsIssued)).toString(16).padStart(24, "0"),
+      ((BigInt(rowsSkipped) << 96n) | (BigInt(c.outputsSkipped) << 48n) | BigInt(c.macsIssued))
+        .toString(16)
+        .padStart(36, "0"),
     );
   }
   prog.push(progLine(7, 0, 0, 0n, dw));

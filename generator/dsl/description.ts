@@ -41,6 +41,12 @@ export interface ArrayDesc {
    * 2 x blockSize / requantElems + 1 cycles a block (a pass for the block's scale, one for its codes).
    */
   requantElems?: number;
+  /**
+   * "shared" schedule only: output lanes each MAC unit computes, one pass over a row of B per
+   * lane it holds; power of two 1..rows x cols, default 1. The core has rows x cols / macPasses
+   * MAC units and each row of B takes macPasses passes: smaller, up to macPasses times slower.
+   */
+  macPasses?: number;
 }
 
 export type LaneSchedule = "shared" | "per-lane";
@@ -153,6 +159,7 @@ export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
     streamEntries: 8,
     laneQueue: 32,
     requantElems: 32,
+    macPasses: 1,
   },
   features: { inputSkipping: true, outputSkipping: true, threshold: true },
   codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512 },

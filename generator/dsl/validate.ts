@@ -149,6 +149,18 @@ export function checkRules(d: ResolvedDescription): Violation[] {
   pow2In("array.streamEntries", d.array.streamEntries, 2, 16);
   pow2In("array.laneQueue", d.array.laneQueue, 2, 64);
   if (kOk) pow2In("array.requantElems", d.array.requantElems, 1, k);
+  if (rowsOk && colsOk) {
+    const lanes = d.array.rows * d.array.cols;
+    if (pow2In("array.macPasses", d.array.macPasses, 1, lanes) && d.array.macPasses > 1) {
+      if (d.array.schedule !== "shared") {
+        bad(
+          "array.macPasses",
+          d.array.macPasses,
+          'must be 1 unless array.schedule is "shared": only the shared schedule runs a row of B in passes',
+        );
+      }
+    }
+  }
 
   if (!CODEC_FORMATS.includes(d.codec.format)) {
     bad("codec.format", d.codec.format, `must be one of ${CODEC_FORMATS.join(", ")}`);

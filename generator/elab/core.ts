@@ -100,6 +100,13 @@ export function requantParams(
 export interface CoreParams {
   /** Output lanes (rows of the A tile computed at once): rows x cols. */
   T: number;
+  /** Passes over a row of B (array.macPasses): each MAC unit computes that many output lanes. */
+  passes: number;
+  /** MAC units: T / passes; unit u computes lanes u, u + TP, u + 2 TP, ... */
+  TP: number;
+  /** log2(TP), log2(passes) (0 for one) */
+  tpLog: number;
+  psLog: number;
   k: number;
   kLog: number;
   accW: number;
@@ -149,8 +156,13 @@ export function coreParams(d: ResolvedDescription): CoreParams {
   const eW = log2(eDepth);
   const cntEW = eW + 1;
   const nOutBlk = T / k;
+  const passes = d.array.macPasses;
   return {
     T,
+    passes,
+    TP: T / passes,
+    tpLog: log2(T / passes),
+    psLog: log2(passes),
     k,
     kLog: log2(k),
     accW: d.numerics.accWidth,
@@ -266,7 +278,7 @@ export function coreModules(
       module: `${p}_compute_core`,
       template: "compute_core.v.hbs",
       file: `${p}_compute_core.v`,
-      doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols}), ${perLane ? `a schedule per lane (${sW} B entries a cycle, queues of ${d.array.laneQueue})` : "one shared schedule"}, input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
+      doc: `Compute core: ${core.T} BFP8 MAC lanes (${d.array.rows}x${d.array.cols})${core.passes > 1 ? ` on ${core.TP} MAC units (${core.passes} passes a row)` : ""}, ${perLane ? `a schedule per lane (${sW} B entries a cycle, queues of ${d.array.laneQueue})` : "one shared schedule"}, input zero skipping, output skipping, output stage; reduction up to ${core.rMax}, ${core.jMax} B rows and ${core.eDepth} B non-zeros per tile`,
       params: {
         ...core,
         ...names,
@@ -280,9 +292,14 @@ export function coreModules(
         laneQueueW: log2(d.array.laneQueue),
         queueItemW: laneItemBits(core, sW),
         queueResultW: laneResultBits(core),
-        // two banks of the A tile and the output mask (load one while the other computes)
-        aWords2: 2 * core.aWords,
-        blkMax2: 2 * core.blkMax,
+        // two banks of the A tile and the output mask (load one while the other computes); a
+        // MAC unit's RAMs hold the A rows of all its lanes (one per pass)
+        multiPass: core.passes > 1,
+        onePhys: core.TP === 1,
+        aWords2: 2 * core.passes * core.aWords,
+        aRamW: core.aWordW + 1 + core.psLog,
+        blkMax2: 2 * core.passes * core.blkMax,
+        asRamW: core.blkW + 1 + core.psLog,
         jMax2: 2 * core.jMax,
       },
     },

@@ -80,6 +80,7 @@ module default_compute_core (
   output reg  [47:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 64;
+  localparam integer TP = 64;   // MAC units: T / 1 pass(es) a row of B
   localparam integer K = 32;
   localparam integer ACC_W = 32;
   localparam integer JW = 11;
@@ -100,23 +101,23 @@ module default_compute_core (
   endfunction
 
   // ------------------------------------------------------------------ lane inputs
-  // Every lane l reads A[l][r] (ln_re, ln_r) for the beat it takes next and feeds its PE from
+  // Every MAC unit u reads A[l][r] (ln_re, ln_r) for the beat it takes next and feeds its PE from
   // its beat registers (ln_v ... ln_sel); the two schedules below drive these.
-  wire [T-1:0]        ln_re;
-  wire [T*LRW-1:0]    ln_r;         // A word address: r / 8
-  wire [T-1:0]        ln_v;
-  wire [T*8-1:0]      ln_q;
-  wire [T*8-1:0]      ln_sb;
-  wire [T-1:0]        ln_blast;
-  wire [T-1:0]        ln_dlast;
-  wire [T*3-1:0] ln_sel;
-  wire [T-1:0]        pe_in_ready;
-  wire [T-1:0]        pe_out_valid;
-  wire [T-1:0]        pe_out_ready;
-  wire [T*ACC_W-1:0]  pe_acc;
-  wire [T*9-1:0]      pe_exp;
-  wire [T-1:0]        pe_nan;
-  wire [T-1:0]        nan_a;        // lane l's A tile holds a NaN block
+  wire [TP-1:0]       ln_re;
+  wire [TP*LRW-1:0]   ln_r;         // A word address: r / 8
+  wire [TP-1:0]       ln_v;
+  wire [TP*8-1:0]     ln_q;
+  wire [TP*8-1:0]     ln_sb;
+  wire [TP-1:0]       ln_blast;
+  wire [TP-1:0]       ln_dlast;
+  wire [TP*3-1:0] ln_sel;
+  wire [TP-1:0]       pe_in_ready;
+  wire [TP-1:0]       pe_out_valid;
+  wire [TP-1:0]       pe_out_ready;
+  wire [TP*ACC_W-1:0] pe_acc;
+  wire [TP*9-1:0]     pe_exp;
+  wire [TP-1:0]       pe_nan;
+  wire [TP-1:0]       nan_a;        // the A tile of unit u's lane (of the captured pass) holds a NaN block
   reg                 bank_q;       // bank of the running job
   reg  [JW:0]         rows_q;
   reg  [LW:0]         lanes_q;
@@ -125,13 +126,13 @@ module default_compute_core (
   reg                 busy_q;
   reg                 done_q;
   wire                job_accept;   // a job starts
-  // Row results to the output stage: captured when all T lanes have row cap_row's result.
+  // Row results to the output stage: captured when all TP units have row cap_row's result.
   wire                capture;
   wire                res_free;
   wire [JW-1:0]       cap_row;
-  wire [T*ACC_W-1:0]  cap_acc;
-  wire [T*9-1:0]      cap_exp;
-  wire [T-1:0]        cap_nan;
+  wire [TP*ACC_W-1:0] cap_acc;
+  wire [TP*9-1:0]     cap_exp;
+  wire [TP-1:0]       cap_nan;
   genvar gl;
 
   // Lanes below job_lanes.
@@ -468,17 +469,17 @@ module default_compute_core (
 
   // ------------------------------------------------------------------ lanes
   generate
-    for (gl = 0; gl < T; gl = gl + 1) begin : g_lane
+    for (gl = 0; gl < TP; gl = gl + 1) begin : g_lane
       localparam [LW-1:0] LANE_ID = gl;
       wire [64-1:0] a_word;
       wire [7:0]     a_scale;
-      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
       wire [LRW-1:0] r_rd = ln_r[gl*LRW +: LRW];
-      default_sdp_ram #(.W(64), .D(64), .AW(5+1)) u_a (
+      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
+      default_sdp_ram #(.W(64), .D(64), .AW(6)) u_a (
         .clk_i(clk_i), .we_i(a_we_i && a_lane_i == LANE_ID), .waddr_i({ld_bank_i, a_addr_i}),
         .wdata_i(a_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd}), .rdata_o(a_word));
-      default_sdp_ram #(.W(8), .D(16), .AW(3+1)) u_as (
+      default_sdp_ram #(.W(8), .D(16), .AW(4)) u_as (
         .clk_i(clk_i), .we_i(as_we_i && as_lane_i == LANE_ID), .waddr_i({ld_bank_i, as_blk_i}),
         .wdata_i(as_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd[LRW-1:5-3]}), .rdata_o(a_scale));

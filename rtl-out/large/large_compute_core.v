@@ -77,6 +77,7 @@ module large_compute_core (
   output reg  [47:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 256;
+  localparam integer TP = 256;   // MAC units: T / 1 pass(es) a row of B
   localparam integer K = 32;
   localparam integer ACC_W = 40;
   localparam integer JW = 11;
@@ -100,23 +101,23 @@ module large_compute_core (
   endfunction
 
   // ------------------------------------------------------------------ lane inputs
-  // Every lane l reads A[l][r] (ln_re, ln_r) for the beat it takes next and feeds its PE from
+  // Every MAC unit u reads A[l][r] (ln_re, ln_r) for the beat it takes next and feeds its PE from
   // its beat registers (ln_v ... ln_sel); the two schedules below drive these.
-  wire [T-1:0]        ln_re;
-  wire [T*LRW-1:0]    ln_r;         // A word address: r / 16
-  wire [T-1:0]        ln_v;
-  wire [T*8-1:0]      ln_q;
-  wire [T*8-1:0]      ln_sb;
-  wire [T-1:0]        ln_blast;
-  wire [T-1:0]        ln_dlast;
-  wire [T*4-1:0] ln_sel;
-  wire [T-1:0]        pe_in_ready;
-  wire [T-1:0]        pe_out_valid;
-  wire [T-1:0]        pe_out_ready;
-  wire [T*ACC_W-1:0]  pe_acc;
-  wire [T*9-1:0]      pe_exp;
-  wire [T-1:0]        pe_nan;
-  wire [T-1:0]        nan_a;        // lane l's A tile holds a NaN block
+  wire [TP-1:0]       ln_re;
+  wire [TP*LRW-1:0]   ln_r;         // A word address: r / 16
+  wire [TP-1:0]       ln_v;
+  wire [TP*8-1:0]     ln_q;
+  wire [TP*8-1:0]     ln_sb;
+  wire [TP-1:0]       ln_blast;
+  wire [TP-1:0]       ln_dlast;
+  wire [TP*4-1:0] ln_sel;
+  wire [TP-1:0]       pe_in_ready;
+  wire [TP-1:0]       pe_out_valid;
+  wire [TP-1:0]       pe_out_ready;
+  wire [TP*ACC_W-1:0] pe_acc;
+  wire [TP*9-1:0]     pe_exp;
+  wire [TP-1:0]       pe_nan;
+  wire [TP-1:0]       nan_a;        // the A tile of unit u's lane (of the captured pass) holds a NaN block
   reg                 bank_q;       // bank of the running job
   reg  [JW:0]         rows_q;
   reg  [LW:0]         lanes_q;
@@ -125,13 +126,13 @@ module large_compute_core (
   reg                 busy_q;
   reg                 done_q;
   wire                job_accept;   // a job starts
-  // Row results to the output stage: captured when all T lanes have row cap_row's result.
+  // Row results to the output stage: captured when all TP units have row cap_row's result.
   wire                capture;
   wire                res_free;
   wire [JW-1:0]       cap_row;
-  wire [T*ACC_W-1:0]  cap_acc;
-  wire [T*9-1:0]      cap_exp;
-  wire [T-1:0]        cap_nan;
+  wire [TP*ACC_W-1:0] cap_acc;
+  wire [TP*9-1:0]     cap_exp;
+  wire [TP-1:0]       cap_nan;
   genvar gl;
 
   // Lanes below job_lanes.
@@ -172,7 +173,7 @@ module large_compute_core (
   reg  [LW:0]    pc_q;          // computed lanes of the row
 
   // Row-information FIFO: computed-lane mask and row index of each row in flight.
-  reg  [T-1:0]   fifo_mask [0:FD-1];
+  reg  [TP-1:0]  fifo_mask [0:FD-1];
   reg  [JW-1:0]  fifo_row  [0:FD-1];
   reg  [2:0]     fifo_wp_q, fifo_rp_q;
   reg  [3:0]     fifo_n_q;
@@ -180,9 +181,12 @@ module large_compute_core (
   wire           fifo_pop;
 
   wire [T-1:0]   row_mask = lane_ok & (outskip_q ? m_rdata : {T{1'b1}});
+  wire           row_all_masked = (row_mask == {T{1'b0}});
+  wire [T-1:0]   pass_mask = row_mask;
   wire [LW:0]    row_pc   = popcount(row_mask);
   wire [LW:0]    row_skip = popcount(lane_ok) - row_pc;
-  wire           row_all_masked = (row_mask == {T{1'b0}});
+  wire           pass_all_masked = row_all_masked;
+  wire           row_skip_cnt = row_all_masked;
   wire [CEW-1:0] rp_count = rp_rdata[EW +: CEW];
   wire [EW-1:0]  rp_first = rp_rdata[EW-1:0];
 
@@ -232,11 +236,11 @@ module large_compute_core (
         S_FETCH: state_q <= S_START;  // row table and mask words arrive
         S_START: if (fifo_push) begin
           ptr_q    <= rp_first;
-          dummy_q  <= row_all_masked;
-          remain_q <= row_all_masked ? { {(CEW-1){1'b0}}, 1'b1} : rp_count;
+          dummy_q  <= pass_all_masked;
+          remain_q <= pass_all_masked ? { {(CEW-1){1'b0}}, 1'b1} : rp_count;
           pc_q     <= row_pc;
           cnt_out_skip_o  <= cnt_out_skip_o + { {(47-LW){1'b0}}, row_skip};
-          cnt_rows_skip_o <= cnt_rows_skip_o + { 47'd0, row_all_masked};
+          cnt_rows_skip_o <= cnt_rows_skip_o + { 47'd0, row_skip_cnt };
           state_q  <= S_ISSUE;
         end
         default: if (adv) begin  // S_ISSUE: one entry per advancing cycle
@@ -304,7 +308,7 @@ module large_compute_core (
   // every lane takes the same beat: the pipeline advances when all of them can
   assign adv = &pe_in_ready;
   generate
-    for (gl = 0; gl < T; gl = gl + 1) begin : g_bcast
+    for (gl = 0; gl < TP; gl = gl + 1) begin : g_bcast
       assign ln_re[gl] = adv;
       assign ln_r[gl*LRW +: LRW] = f1_r[RW-1:4];
       assign ln_v[gl] = f2_valid_q;
@@ -322,9 +326,9 @@ module large_compute_core (
   assign fifo_pop = capture;
 
   // Masked lanes give the zero accumulator; a lane's NaN comes from its PE or its A tile.
-  wire [T-1:0]       head_mask = fifo_mask[fifo_rp_q];
+  wire [TP-1:0]      head_mask = fifo_mask[fifo_rp_q];
   generate
-    for (gl = 0; gl < T; gl = gl + 1) begin : g_resmask
+    for (gl = 0; gl < TP; gl = gl + 1) begin : g_resmask
       assign cap_acc[gl*ACC_W +: ACC_W] = pe_acc[gl*ACC_W +: ACC_W] & {ACC_W{head_mask[gl]}};
       assign cap_exp[gl*9 +: 9] = pe_exp[gl*9 +: 9] & {9{head_mask[gl]}};
     end
@@ -345,24 +349,24 @@ module large_compute_core (
   end
   always @(posedge clk_i) begin
     if (fifo_push) begin
-      fifo_mask[fifo_wp_q] <= row_mask;
+      fifo_mask[fifo_wp_q] <= pass_mask;
       fifo_row[fifo_wp_q]  <= j_q[JW-1:0];
     end
   end
 
   // ------------------------------------------------------------------ lanes
   generate
-    for (gl = 0; gl < T; gl = gl + 1) begin : g_lane
+    for (gl = 0; gl < TP; gl = gl + 1) begin : g_lane
       localparam [LW-1:0] LANE_ID = gl;
       wire [128-1:0] a_word;
       wire [7:0]     a_scale;
-      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
       wire [LRW-1:0] r_rd = ln_r[gl*LRW +: LRW];
-      large_sdp_ram #(.W(128), .D(32), .AW(4+1)) u_a (
+      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
+      large_sdp_ram #(.W(128), .D(32), .AW(5)) u_a (
         .clk_i(clk_i), .we_i(a_we_i && a_lane_i == LANE_ID), .waddr_i({ld_bank_i, a_addr_i}),
         .wdata_i(a_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd}), .rdata_o(a_word));
-      large_sdp_ram #(.W(8), .D(16), .AW(3+1)) u_as (
+      large_sdp_ram #(.W(8), .D(16), .AW(4)) u_as (
         .clk_i(clk_i), .we_i(as_we_i && as_lane_i == LANE_ID), .waddr_i({ld_bank_i, as_blk_i}),
         .wdata_i(as_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd[LRW-1:5-4]}), .rdata_o(a_scale));

@@ -33,7 +33,7 @@ import { type TrainingData, runLabel } from "./training.ts";
 /** The processor the model prices: the default preset's compute core. */
 export interface Arch {
   preset: string;
-  /** MAC lanes sharing one broadcast B entry. */
+  /** MAC units sharing one broadcast B entry: T, or T / macPasses (each pass reads the row again). */
   lanes: number;
   /** BFP8 block size. */
   k: number;
@@ -58,7 +58,7 @@ export function defaultArch(preset = "default"): Arch {
   const sw = d.desc.array.streamEntries;
   return {
     preset,
-    lanes: d.core.T,
+    lanes: d.core.TP,
     k: d.core.k,
     entryBytes: d.desc.buffers.inputBytes / d.core.eDepth,
     schedule: d.desc.array.schedule,

@@ -80,6 +80,18 @@ const INVALID: [string, unknown, string, string][] = [
     "array.requantElems",
     "power of two from 1 to 32",
   ],
+  [
+    "more MAC passes than lanes",
+    { name: "a", array: { schedule: "shared", macPasses: 128 } },
+    "array.macPasses",
+    "power of two from 1 to 64",
+  ],
+  [
+    "MAC passes with a schedule per lane",
+    { name: "a", array: { macPasses: 2 } },
+    "array.macPasses",
+    'unless array.schedule is "shared"',
+  ],
   ["codec format", { name: "a", codec: { format: "lz4" } }, "codec.format", "dense, zvc, rle, hbm"],
   ["grid", { name: "a", codec: { grid: 4 } }, "codec.grid", "from 8 to 64"],
   ["levels", { name: "a", codec: { levels: 5 } }, "codec.levels", "from 1 to 3"],

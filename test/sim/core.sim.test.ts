@@ -24,7 +24,7 @@ import { variant } from "../fixtures/variant.ts";
  */
 const TINY_LANES = (): ResolvedDescription =>
   variant("tiny", "tiny_lanes", "hbm", {
-    array: { schedule: "per-lane", streamEntries: 2, laneQueue: 2, requantElems: 8 },
+    array: { schedule: "per-lane", streamEntries: 2, laneQueue: 2, requantElems: 8, macPasses: 1 },
   });
 
 /** Ties to even, k = 16, with a serial output stage of 4 elements a cycle (8 cycles a block). */
@@ -34,6 +34,18 @@ const CORE_EVEN_SERIAL = (): ResolvedDescription =>
     name: "core_even_rq4",
     array: { ...CORE_EVEN.array, requantElems: 4 },
   });
+
+/** The tiny core with every lane its own MAC unit (one pass over a row of B). */
+const TINY_ONE_PASS = (): ResolvedDescription =>
+  variant("tiny", "tiny_one_pass", "hbm", { array: { macPasses: 1 } });
+
+/** 16 lanes (two output blocks a row) on 4 MAC units: 4 passes a row. */
+const TINY_WIDE_PASSES = (): ResolvedDescription =>
+  variant("tiny", "tiny_wide_passes", "hbm", { array: { cols: 8, macPasses: 4 } });
+
+/** All 8 lanes on one MAC unit: 8 passes a row. */
+const TINY_ONE_UNIT = (): ResolvedDescription =>
+  variant("tiny", "tiny_one_unit", "hbm", { array: { macPasses: 8 } });
 
 const work = mkdtempSync(join(tmpdir(), "core-sim-"));
 
@@ -49,6 +61,12 @@ function bench(desc: ResolvedDescription, sim: Simulator, jobs: number, corrupt?
 const CASES: [string, () => ResolvedDescription, Simulator, number][] = [
   ["tiny", () => presetDescription("tiny"), "icarus", 60],
   ["tiny", () => presetDescription("tiny"), "verilator", 200],
+  ["tiny, one pass a row (8 MAC units)", TINY_ONE_PASS, "icarus", 30],
+  ["tiny, one pass a row (8 MAC units)", TINY_ONE_PASS, "verilator", 100],
+  ["tiny 2x8, 4 passes a row (4 MAC units, 2 output blocks)", TINY_WIDE_PASSES, "icarus", 20],
+  ["tiny 2x8, 4 passes a row (4 MAC units, 2 output blocks)", TINY_WIDE_PASSES, "verilator", 100],
+  ["tiny, 8 passes a row (one MAC unit)", TINY_ONE_UNIT, "icarus", 20],
+  ["tiny, 8 passes a row (one MAC unit)", TINY_ONE_UNIT, "verilator", 60],
   ["tiny, a schedule per lane", TINY_LANES, "icarus", 60],
   ["tiny, a schedule per lane", TINY_LANES, "verilator", 200],
   ["k16 ties-to-even 4x4", () => CORE_EVEN, "icarus", 40],

@@ -515,7 +515,13 @@ describe.each(["verilator", "icarus"] as const)(
     const desc: ResolvedDescription = validateDescription({
       ...PRESETS.tiny,
       name: "tinylanes",
-      array: { ...PRESETS.tiny?.array, schedule: "per-lane", streamEntries: 2, laneQueue: 4 },
+      array: {
+        ...PRESETS.tiny?.array,
+        schedule: "per-lane",
+        streamEntries: 2,
+        laneQueue: 4,
+        macPasses: 1,
+      },
     });
     const lctx = hostContext(desc);
     const layers = LAYERS[sim].slice(0, sim === "verilator" ? 3 : 1);
@@ -539,7 +545,13 @@ describe("dense baseline processor (input skipping off), icarus", () => {
     validateDescription({
       ...PRESETS.tiny,
       name: "tinydenselanes",
-      array: { ...PRESETS.tiny?.array, schedule: "per-lane", streamEntries: 4, laneQueue: 8 },
+      array: {
+        ...PRESETS.tiny?.array,
+        schedule: "per-lane",
+        streamEntries: 4,
+        laneQueue: 8,
+        macPasses: 1,
+      },
       features: { inputSkipping: false },
     }),
   ];
