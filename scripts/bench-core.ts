@@ -119,7 +119,7 @@ function tiledCase(
  * - the busiest lane's work: one cycle per B entry of each row it computes (entries: the row's
  *   non-zeros, at least one); rows it skips cost nothing;
  * - the writer's: one cycle per segment (the entries of one row within one word of `sw`);
- * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems + 1
+ * - the output stage's: `outCycles` per row (`nOutBlk` blocks, each 1 cycle, or 2k / requantElems + 3
  *   with a serial requantizer).
  * With `array.macPasses` > 1 a MAC unit computes lanes u, u + TP, ...: its work is the sum over them.
  * Only a core whose lanes could take other rows of A would beat it.
@@ -149,7 +149,7 @@ try {
   const desc = await loadDescription(args.preset);
   const design = elaborate(desc);
   const core = design.core;
-  // the output stage takes a block a cycle, or 2k / requantElems + 1 cycles when it is serial
+  // the output stage takes a block a cycle, or 2k / requantElems + 3 cycles when it is serial
   const serialRq = desc.array.requantElems < core.k;
   const rqCycles = requantCycles(core.k, desc.array.requantElems);
   const outCycles = core.nOutBlk * rqCycles;
@@ -209,29 +209,29 @@ try {
   });
   const latency = cyc[0] ?? 0;
   console.log(
-    `## Compute core: ${desc.name}, ${core.T} MAC lanes (${desc.array.rows}x${desc.array.cols}), k = ${core.k}`,
+    `## Compute core: ${desc.name}, ${core.T} MAC lanes (${desc.array.rows}x${desc.array.cols})${core.passes > 1 ? ` on ${core.TP} MAC units (${core.passes} passes a row)` : ""}, k = ${core.k}`,
   );
   console.log(
-    `\nCommand: \`npm run bench:core -- --preset ${args.preset} --size ${n} --sim ${args.sim} --seed ${args.seed}\`. Cycles are the core's busy counter summed over the tiles (buffer loading not included); ideal = MACs issued / ${core.T} (MACs issued: non-zero elements of B x computed outputs, from the golden model); the baseline stores every element of B (input skipping off, the same core); fixed latency = ${latency} cycles per tile (a one-element job).\n`,
+    `\nCommand: \`npm run bench:core -- --preset ${args.preset} --size ${n} --sim ${args.sim} --seed ${args.seed}\`. Cycles are the core's busy counter summed over the tiles (buffer loading not included); ideal = MACs issued / ${core.TP}${core.passes > 1 ? " (the MAC units)" : ""} (MACs issued: non-zero elements of B x computed outputs, from the golden model); the baseline stores every element of B (input skipping off, the same core); fixed latency = ${latency} cycles per tile (a one-element job).\n`,
   );
   const baseline = cyc[1] ?? 1;
   console.log(
-    "| case | tiles | dense MACs | MACs issued | RTL cycles | ideal | cycles / ideal | cycles / (ideal + latency x tiles) | utilization of issued MACs | dense MACs / (cycles x lanes) | speedup vs baseline |",
+    "| case | tiles | dense MACs | MACs issued | RTL cycles | ideal | cycles / ideal | cycles / (ideal + latency x tiles) | utilization of issued MACs | dense MACs / (cycles x MAC units) | speedup vs baseline |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   cases.forEach((c, i) => {
     if (i === 0) return;
     const cycles = cyc[i] ?? 0;
-    const ideal = c.issued / core.T;
+    const ideal = c.issued / core.TP;
     const withLat = ideal + latency * c.jobs.length;
     console.log(
-      `| ${c.label} | ${c.jobs.length} | ${c.dense} | ${c.issued} | ${cycles} | ${ideal.toFixed(0)} | ${(cycles / ideal).toFixed(3)} | ${(cycles / withLat).toFixed(3)} | ${((100 * c.issued) / (cycles * core.T)).toFixed(1)}% | ${((100 * c.dense) / (cycles * core.T)).toFixed(1)}% | ${(baseline / cycles).toFixed(2)}x |`,
+      `| ${c.label} | ${c.jobs.length} | ${c.dense} | ${c.issued} | ${cycles} | ${ideal.toFixed(0)} | ${(cycles / ideal).toFixed(3)} | ${(cycles / withLat).toFixed(3)} | ${((100 * c.issued) / (cycles * core.TP)).toFixed(1)}% | ${((100 * c.dense) / (cycles * core.TP)).toFixed(1)}% | ${(baseline / cycles).toFixed(2)}x |`,
     );
   });
   const bp = cases.filter((c) => c.label.startsWith("BP"));
   const bpFull = cyc[cases.indexOf(bp[0] ?? cases[0]!)] ?? 1;
   console.log(
-    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${rqCycles} cycles: ${desc.array.requantElems} element(s) a cycle, two passes)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
+    `\nBP output skipping (gradient density 10%), ${desc.array.schedule} schedule: cycles relative to the unmasked BP. Lane bound: summed over the tiles, the most of the busiest lane's work (an entry a cycle for each row it computes), the writer's segments (${desc.array.streamEntries} entries a word) and the output stage's ${outCycles} cycles a row${serialRq ? ` (${core.nOutBlk} block(s) of ${rqCycles} cycles: ${desc.array.requantElems} element(s) a cycle, two passes and two derive steps)` : ""}; no core whose lanes keep their rows of A can beat it${desc.array.schedule === "shared" ? " (the per-lane schedule comes close to it; this core shares one schedule, so a row costs every lane its length)" : ""}.`,
   );
   console.log(
     "\n| mask density | RTL cycles | relative | MACs issued relative | lane bound | RTL / lane bound |",

@@ -38,7 +38,7 @@ export interface ArrayDesc {
   /**
    * Block elements the output stage re-quantizes a cycle: power of two 1..blockSize, default
    * blockSize (a block a cycle). Below blockSize the stage is serial, smaller, and takes
-   * 2 x blockSize / requantElems + 1 cycles a block (a pass for the block's scale, one for its codes).
+   * 2 x blockSize / requantElems + 3 cycles a block (a pass for the block's scale, one for its codes).
    */
   requantElems?: number;
   /**

@@ -11,7 +11,7 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     target: "ice40",
     numerics: { blockSize: 8, rounding: "nearest", accWidth: 24 },
     // one B schedule for all lanes, its 8 lanes on 4 MAC units (two passes over each row of B)
-    // and a serial output stage (an element a cycle, 17 cycles a block): the smaller core for the
+    // and a serial output stage (an element a cycle, 19 cycles a block): the smaller core for the
     // iCE40 parts
     array: { rows: 2, cols: 4, lanes: 2, schedule: "shared", requantElems: 1, macPasses: 2 },
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },

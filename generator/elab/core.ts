@@ -31,9 +31,9 @@ export interface RequantParams {
   /** Elements re-quantized a cycle (array.requantElems); below k the stage is serial. */
   p: number;
   serial: boolean;
-  /** Serial form only: steps a pass (k / p), cycles a block (2 k / p + 1), step index width, last step. */
+  /** Serial form only: steps a pass (k / p), cycles a block (2 k / p + 3), step index width, last step. */
   ns?: number;
-  ns2p1?: number;
+  blkCycles?: number;
   stW?: number;
   nsLast?: number;
   pIdx?: number[];
@@ -43,10 +43,11 @@ export interface RequantParams {
 }
 
 /**
- * Cycles the output stage takes per block: 1 for the block-a-cycle pipeline, 2 k / p + 1 for the
- * serial form (a scale pass and a code pass of k / p steps, and the last step leaving the pipeline).
+ * Cycles the output stage takes per block: 1 for the block-a-cycle pipeline, 2 k / p + 3 for the
+ * serial form (a scale pass and a code pass of k / p steps, two derive steps between them, and the
+ * last step leaving the pipeline).
  */
-export const requantCycles = (k: number, p: number): number => (p < k ? (2 * k) / p + 1 : 1);
+export const requantCycles = (k: number, p: number): number => (p < k ? (2 * k) / p + 3 : 1);
 
 export function requantParams(
   k: number,
@@ -84,7 +85,7 @@ export function requantParams(
     ...(p < k
       ? {
           ns,
-          ns2p1: requantCycles(k, p),
+          blkCycles: requantCycles(k, p),
           stW: clog2(ns),
           nsLast: ns - 1,
           pIdx,

@@ -73,16 +73,36 @@ module default_bfp8_requant (
 
   // A magnitude a times 2^-n rounded to an integer (ties away from zero) and
   // clamped to 127; lp is the position of a's leading one. Only the bits that can reach the
-  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit.
-  function [6:0] round_clamp;
+  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit. In two halves:
+  // rc_prep decides from n and lp, rc_fin shifts and rounds.
+  localparam integer RCW = 6 + RSW;   // {n > 0, clamp, ls[4], rs[RSW]}
+  function [RCW-1:0] rc_prep;
     input [ACC_W-1:0]   a;
     input signed [11:0] n;
     input [LW-1:0]      lp;
-    reg               nz;
-    reg               big;
+    reg               nz, pos, big;
     reg [3:0]         ls;
-    reg [6:0]         lo;
     reg [RSW-1:0]     rs;
+    begin
+      nz  = (a != {ACC_W{1'b0}});
+      pos = (n > 12'sd0);
+      // n <= 0: a * 2^ls with ls = min(-n, 7), above 127 exactly when lp + ls >= 7
+      ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
+      // n > 0: floor(a / 2^n) is 128 or more exactly when lp >= n + 7; rs = n - 1 (n - 1 < 2^RSW,
+      // so it is n - 1 modulo 2^RSW), at most ACC_W
+      rs  = (n > 12'sd33) ? 6'd32 : n[RSW-1:0] - 1'b1;
+      big = pos ? nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7)
+                : nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
+      rc_prep = {pos, big, ls, rs};
+    end
+  endfunction
+  function [6:0] rc_fin;
+    input [ACC_W-1:0]   a;
+    input [RCW-1:0]     pr;
+    reg               pos, big;
+    reg [3:0]         ls;
+    reg [RSW-1:0]     rs;
+    reg [6:0]         lo;
     /* verilator lint_off UNUSEDSIGNAL */
     // the shifted magnitude: only its 8 low bits (guard bit and the 7-bit result) are used
     reg [ACC_W-1:0]   t;
@@ -90,25 +110,24 @@ module default_bfp8_requant (
     reg               up;
     reg [7:0]         v;
     begin
-      nz = (a != {ACC_W{1'b0}});
-      if (n <= 12'sd0) begin
-        // a * 2^ls with ls = min(-n, 7): above 127 exactly when lp + ls >= 7
-        ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
-        big = nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
-        lo  = a[6:0] << ls;
-        round_clamp = big ? 7'd127 : lo;
+      {pos, big, ls, rs} = pr;
+      if (!pos) begin
+        lo = a[6:0] << ls;
+        rc_fin = big ? 7'd127 : lo;
       end else begin
-        // floor(a / 2^n) is 128 or more exactly when lp >= n + 7; t = a >> (n - 1) holds the
-        // guard bit (t[0]) and the floor's low bits (t[7:1])
-        big = nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7);
-        // n - 1 < 2^RSW, so it is n - 1 modulo 2^RSW
-        rs  = (n > 12'sd33) ? 6'd32 : n[RSW-1:0] - 1'b1;
-        t   = a >> rs;
+        // t = a >> (n - 1) holds the guard bit (t[0]) and the floor's low bits (t[7:1])
+        t = a >> rs;
         up = t[0];
         v = {1'b0, t[7:1]} + {7'd0, up};
-        round_clamp = (big | v[7]) ? 7'd127 : v[6:0];
+        rc_fin = (big | v[7]) ? 7'd127 : v[6:0];
       end
     end
+  endfunction
+  function [6:0] round_clamp;
+    input [ACC_W-1:0]   a;
+    input signed [11:0] n;
+    input [LW-1:0]      lp;
+    round_clamp = rc_fin(a, rc_prep(a, n, lp));
   endfunction
 
   // ------------------------------------------------------------------ flow control
