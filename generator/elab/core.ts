@@ -132,7 +132,11 @@ export interface CoreParams {
   entryW: number;
   /** Row-table word: {count, first}. */
   rpW: number;
-  /** Rows of B per tile: outputBytes * 8 / T (the mask RAM holds T bits a row). */
+  /**
+   * Rows of B per tile: outputBytes * 8 / T (the mask RAM holds T bits a row), and at most
+   * outputBytes / k: no job has more rows, as its J x ceil(I / k) output blocks must fit the
+   * output buffer's outputBytes / k.
+   */
   jMax: number;
   jW: number;
   /** Output blocks per row: T / k. */
@@ -152,7 +156,7 @@ export function coreParams(d: ResolvedDescription): CoreParams {
   // the lane RAMs hold two tiles (double buffering): weightBytes = 2 x T x rMax
   const rMax = d.buffers.weightBytes / (2 * T);
   const eDepth = d.buffers.inputBytes / 4;
-  const jMax = (d.buffers.outputBytes * 8) / T;
+  const jMax = Math.min((d.buffers.outputBytes * 8) / T, d.buffers.outputBytes / k);
   const rW = log2(rMax);
   const eW = log2(eDepth);
   const cntEW = eW + 1;

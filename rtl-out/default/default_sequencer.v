@@ -121,15 +121,15 @@ module default_sequencer (
   output wire [12-1:0]        b_addr_o,
   output wire [26-1:0]      b_data_o,
   output wire                   rp_we_o,
-  output wire [11-1:0]        rp_addr_o,
+  output wire [9-1:0]        rp_addr_o,
   output wire [25-1:0]       rp_data_o,
   output wire                   m_we_o,
-  output wire [11-1:0]        m_addr_o,
+  output wire [9-1:0]        m_addr_o,
   output wire [64-1:0]         m_data_o,
   output wire                   core_start_valid_o,
   input  wire                   core_start_ready_i,
   output wire                   core_bank_o,    // bank the core's job computes on
-  output wire [11:0]          core_rows_o,
+  output wire [9:0]          core_rows_o,
   output wire [6:0]         core_lanes_o,
   output wire                   core_relu_o,
   output wire                   core_outskip_o,
@@ -162,7 +162,7 @@ module default_sequencer (
   localparam integer EW   = 12;
   localparam integer CEW  = 13;
   localparam integer RW   = 8;
-  localparam integer JW   = 11;
+  localparam integer JW   = 9;
   // Sized copies for arithmetic.
   localparam [15:0]   T16   = 64;
   localparam [LT:0]   TL    = 64;
@@ -740,7 +740,7 @@ module default_sequencer (
           if (sub_q == 3'd2) elems_b_q <= mul_p_q[31:0] << LK;
           if (sub_q == 3'd3) begin
             if (I_q == 16'd0 || J_q == 16'd0 || R_q == 16'd0 ||
-                {16'd0, J_q} > 2048 || {16'd0, R_q} > 256 || blocks_q > 512 ||
+                {16'd0, J_q} > 512 || {16'd0, R_q} > 256 || blocks_q > 512 ||
                 dim_i_i[31:16] != 16'd0 || dim_j_i[31:16] != 16'd0 || dim_r_i[31:16] != 16'd0 ||
                 (ocomp_q && out_max_q == 32'd0) || b_bytes_q == 32'd0) begin
               err_dim_q <= 1'b1;

@@ -247,15 +247,15 @@ module default_top (
   wire [7:0]      as_data;
   wire [12-1:0] b_addr;
   wire [26-1:0] b_data;
-  wire [11-1:0] rp_addr, m_addr;
+  wire [9-1:0] rp_addr, m_addr;
   wire [25-1:0] rp_data;
   wire [64-1:0]  m_data;
   wire            core_start_valid, core_start_ready, core_relu, core_outskip, core_busy, core_done;
-  wire [11:0]   core_rows;
+  wire [9:0]   core_rows;
   wire [6:0]  core_lanes;
   wire [7:0]      core_tm, core_te;
   wire            core_out_valid, core_out_ready;
-  wire [11-1:0] core_out_row;
+  wire [9-1:0] core_out_row;
   wire [1-1:0] core_out_blk;
   wire [7:0]      core_out_scale;
   wire [256-1:0] core_out_q;

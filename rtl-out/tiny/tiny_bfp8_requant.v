@@ -32,13 +32,13 @@ module tiny_bfp8_requant (
   input  wire [192-1:0]  in_acc_i,    // K accumulators m, element t in bits t*ACC_W +: ACC_W
   input  wire [72-1:0]   in_exp_i,    // K exponent sums E (9 bits each)
   input  wire [8-1:0]            in_nan_i,    // K NaN flags
-  input  wire [11-1:0]            in_tag_i,    // carried to the output unchanged
+  input  wire [8-1:0]            in_tag_i,    // carried to the output unchanged
   output wire                    out_valid_o,
   input  wire                    out_ready_i,
   output wire [7:0]              out_scale_o, // biased E8M0 scale
   output wire [64-1:0]      out_q_o,     // K codes, element t in bits 8t+7:8t
   output wire [8-1:0]            out_nz_o,    // element t is non-zero (the ReLU mask in FP)
-  output wire [11-1:0]            out_tag_o
+  output wire [8-1:0]            out_tag_o
 );
   localparam integer K = 8;
   localparam integer ACC_W = 24;
@@ -223,7 +223,7 @@ module tiny_bfp8_requant (
   // leaves Y the cycle after C1, long before the next block's derive steps (k / P + 1 cycles
   // later and after) replaces the scale, threshold and NaN registers C2 reads.
   reg                ylast_q;
-  reg  [11-1:0] ytag_q;
+  reg  [8-1:0] ytag_q;
   // element 0 of the step: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_0  = n_base_q - $signed({3'b000, xe_0_q });
   wire [RCW-1:0]     pr_0 = rc_prep(xmag_0_q, n_0, xlp_0_q);
@@ -240,7 +240,7 @@ module tiny_bfp8_requant (
   reg [7:0]          oscale_q;
   reg [K*8-1:0]      oq_q;       // codes: a step's P codes shift in from the top
   reg [K-1:0]        onz_q;
-  reg [11-1:0] otag_q;
+  reg [8-1:0] otag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ph_q     <= S_SCALE;
@@ -262,12 +262,12 @@ module tiny_bfp8_requant (
       s_unb_q   <= 12'sd0;
       yv_q       <= 1'b0;
       ylast_q    <= 1'b0;
-      ytag_q     <= 11'd0;
+      ytag_q     <= 8'd0;
       ov_q     <= 1'b0;
       oscale_q <= 8'd0;
       oq_q     <= {K*8{1'b0}};
       onz_q    <= {K{1'b0}};
-      otag_q   <= 11'd0;
+      otag_q   <= 8'd0;
     end else begin
       // R
       if (rd) begin
