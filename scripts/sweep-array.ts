@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<void> {
     .option("passes", {
       type: "array",
       describe:
-        "MAC passes a row to sweep (array.macPasses: lanes per MAC unit, shared schedule; default: the preset's)",
+        "MAC passes a row to sweep (array.macPasses: lanes per MAC unit, shared schedule only; default: the preset's, and 1 with the per-lane schedule)",
     })
     .option("module", {
       type: "string",
@@ -171,8 +171,11 @@ async function main(argv: string[]): Promise<void> {
         });
   const log = (m: string): void => void process.stderr.write(`sweep-array: ${m}\n`);
   // every size is checked before any synthesis starts
+  // MAC passes need the shared schedule: without --passes, a per-lane row has one pass
+  const passesFor = (schedule: LaneSchedule): number[] =>
+    a.passes === undefined && schedule === "per-lane" ? [1] : passList;
   const descs = schedules.flatMap((schedule) =>
-    passList.flatMap((passes) =>
+    passesFor(schedule).flatMap((passes) =>
       list.map(([rows, cols]) => {
         const weightBytes = Math.max(1, (base.buffers.weightBytes * rows * cols) / T0);
         const sch = schedule === base.array.schedule ? "" : `_${schedule.replace("-", "")}`;
@@ -226,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
     log(`${d.rows}x${d.cols}: ${figuresLine(f)}`);
   }
   const sweep: Sweep = {
-    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")} --passes ${passList.join(" ")} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")}${a.passes === undefined ? "" : ` --passes ${passList.join(" ")}`} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
     preset: a.preset,
     module: a.module,
     device: a.device,

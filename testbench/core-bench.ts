@@ -128,6 +128,24 @@ export function genCoreJobs(design: Design, count: number, seed: number): CoreJo
       makeJob("NaN block in A, masked outputs", "bp", qa, qb, core.accW, rounding, { outMask }),
     );
   }
+  // A NaN block in the last lane only: with MAC passes its flag belongs to the last pass, and with
+  // several output blocks a row to the last block (lane 0's NaN above would hide a flag set on
+  // another pass's lane of the same unit).
+  {
+    const R = 2 * k;
+    const J = rowsFor(R, 0.5, 4);
+    const a = randomMatrix(rng, T, R, 1);
+    a[(T - 1) * R + k + 2] = Number.NaN;
+    const qa = quantizeMatrix(a, T, R, k, rounding);
+    const qb = quantizeMatrix(randomMatrix(rng, J, R, 0.5), J, R, k, rounding);
+    jobs.push(makeJob("NaN block in the last lane of A", "fp", qa, qb, core.accW, rounding, {}));
+    const outMask = new Uint8Array(T * J).map(() => (rng.bernoulli(0.5) ? 1 : 0));
+    jobs.push(
+      makeJob("NaN block in the last lane, masked outputs", "bp", qa, qb, core.accW, rounding, {
+        outMask,
+      }),
+    );
+  }
   // One lane behind a long row while the other computes many short rows that the first one
   // skips, then a long row for both (per-lane schedule: the skipped rows' zeros must not wait for
   // that last row, or the lanes' full queues would deadlock the core). The short rows number

@@ -16,7 +16,8 @@
 // Schedule: shared. Every row's entries are streamed one per cycle to all T lanes at once, so
 // ragged non-zero counts leave no lane idle. With job_outskip_i, lane l of row j is computed
 // only where mask[j][l] = 1; masked outputs come out as 0 and a row whose lanes are all masked
-// takes one cycle. Lanes at or above job_lanes_i (ragged tiles) are treated as masked.
+// takes one cycle.
+// Lanes at or above job_lanes_i (ragged tiles) are treated as masked.
 //
 // Loading (before start): lane RAMs (a_*), block scales of A (as_*), B entries (b_*), B row
 // table (rp_*: first entry and entry count of each row), output mask (m_*). a_clear_i clears

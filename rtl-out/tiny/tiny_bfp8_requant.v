@@ -14,11 +14,12 @@
 //   3. Sparsity-scaling threshold: a code with |q| * 2^(s - 6) < tm * 2^te becomes 0 (tm = 0: off).
 // Serial form: 1 element(s) a cycle. A block takes 19 cycles: a scale pass (8 steps:
 // leading ones and the running block maximum), two derive steps (the block's scale, shift base,
-// then threshold limit from the maximum), then a code pass (8 steps: shift, round, clamp, threshold;
-// the codes shift into the output register), each step in two pipeline stages, and one cycle for
-// the last step to leave the pipeline. The block stays on in_*_i until its
-// last code step is taken (in_ready_o); code steps are taken only while the output register is
-// free, and the next block's scale pass runs while the output waits on out_ready_i.
+// then threshold limit from the maximum), a code pass (8 steps: shift, round, clamp,
+// threshold; the codes shift into the output register), and one cycle for the last code step to
+// reach C1. Stages: R (read the step's elements) and C (scale and derive steps), or R, C1 and C2
+// (code steps). The block stays on in_*_i until its last code step enters C1 (in_ready_o); a code
+// step leaves C2 only while the output register is free, and the next block's scale pass runs
+// while the output waits on out_ready_i.
 `default_nettype none
 
 module tiny_bfp8_requant (
@@ -133,14 +134,15 @@ module tiny_bfp8_requant (
   localparam integer SW = 3;   // width of a step index
 
   // ------------------------------------------------------------------ control
-  // Two stages: R reads the step's elements from the held block (sign, magnitude, leading one)
-  // into the element register X; C takes X: a scale step updates the running maximum, a code
-  // step goes through C1 (shift amounts and clamp, into the code register Y) and C2 (shift,
-  // round, threshold, sign; the codes shift into the output register). Between the passes two
-  // derive steps register, from the final maximum, the block's scale, NaN flag and shift base,
-  // then its threshold limit (so no path runs from an element through the maximum into them). C takes a code step only while
-  // the output register is free; R waits (S_WAIT) after the block's last code step until C has
-  // taken it, and the block is released (in_ready_o) when it is.
+  // R reads the step's elements from the held block (sign, magnitude, leading one) into the
+  // element register X; C takes X: a scale step updates the running maximum, a code step goes
+  // through C1 (shift amounts and clamp, into the code register Y) and C2 (shift, round,
+  // threshold, sign; the codes shift into the output register). Between the passes two derive
+  // steps register, from the final maximum, the block's scale, NaN flag and shift base, then its
+  // threshold limit (so no path runs from an element through the maximum into them). C1 takes a
+  // code step only while Y is free, C2 only while the output register is free; R waits (S_WAIT)
+  // after the block's last code step until C1 has taken it, and the block is released
+  // (in_ready_o) when it is.
   localparam [1:0] S_SCALE = 2'd0, S_CODE = 2'd1, S_WAIT = 2'd2, S_DERIVE = 2'd3;
   reg  [1:0]    ph_q;            // R: pass of the next step it reads
   reg  [SW-1:0] st_q;            // R: step of the pass

@@ -374,6 +374,32 @@ function nanSession(seed: number): HostSession {
   return s;
 }
 
+/**
+ * NaN blocks of W (the A operand of FP) in two lanes of different tiles: tile 0's lane 2 and tile
+ * 1's last lane (with tiny's MAC passes, a lane of the second pass). B is sparse, so most rows
+ * of B never touch the NaN block and only the lane's NaN flag carries it. The tiles alternate between
+ * the A buffer's two banks and each loads while the one before computes, so a NaN flag cleared on
+ * the wrong bank, or kept for the next tile on the same bank, gives NaN where there is none or
+ * loses one.
+ */
+function nanASession(seed: number): HostSession {
+  const rng = new Rng(seed);
+  const s = fresh(seed);
+  const T = s.ctx.top.T;
+  const M = 3 * T;
+  const K = 16;
+  const w = randomMatrix(rng, M, K, 1);
+  w[2 * K + 1] = Number.NaN;
+  w[(2 * T - 1) * K + 9] = Number.NaN;
+  const st = fcSteps(
+    s,
+    { M, K, N: 48, w, xT: randomMatrix(rng, 48, K, 0.1), dyT: randomMatrix(rng, 48, M, 1) },
+    { label: "nanA", steps: ["fp"], relu: false },
+  );
+  expect(st.fp!.jobs.some((j) => j.golden.bits.nan)).toBe(true);
+  return s;
+}
+
 function expectOk(chk: CheckResult): void {
   expect(chk.errors.slice(0, 12).join("\n")).toBe("");
   expect(chk.ok).toBe(true);
@@ -475,6 +501,11 @@ describe.each(["verilator", "icarus"] as const)("processor top (tiny) in %s", (s
       sim,
       softResetSession(13, sim === "verilator" ? [10, 60, 300, 700, 1200, 1500] : [60, 1500]),
     );
+    expectOk(chk);
+  });
+
+  it("keeps a NaN block of A to its own lane and tile (three tiles, both banks)", () => {
+    const { chk } = run(sim, nanASession(17));
     expectOk(chk);
   });
 
