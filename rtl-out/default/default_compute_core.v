@@ -474,19 +474,22 @@ module default_compute_core (
       wire [64-1:0] a_word;
       wire [7:0]     a_scale;
       wire [LRW-1:0] r_rd = ln_r[gl*LRW +: LRW];
-      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
+      // a load goes to this unit's lane RAM and scale RAM
+      wire           a_sel  = (a_lane_i == LANE_ID);
+      wire           as_sel = (as_lane_i == LANE_ID);
       default_sdp_ram #(.W(64), .D(64), .AW(6)) u_a (
-        .clk_i(clk_i), .we_i(a_we_i && a_lane_i == LANE_ID), .waddr_i({ld_bank_i, a_addr_i}),
+        .clk_i(clk_i), .we_i(a_we_i && a_sel), .waddr_i({ld_bank_i, a_addr_i}),
         .wdata_i(a_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd}), .rdata_o(a_word));
       default_sdp_ram #(.W(8), .D(16), .AW(4)) u_as (
-        .clk_i(clk_i), .we_i(as_we_i && as_lane_i == LANE_ID), .waddr_i({ld_bank_i, as_blk_i}),
+        .clk_i(clk_i), .we_i(as_we_i && as_sel), .waddr_i({ld_bank_i, as_blk_i}),
         .wdata_i(as_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, r_rd[LRW-1:5-3]}), .rdata_o(a_scale));
+      reg  [1:0]     nan_q;        // per bank: the lane's A tile holds a NaN block
       always @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) nan_q <= 2'b00;
         else if (a_clear_i) nan_q[ld_bank_i] <= 1'b0;
-        else if (as_we_i && as_lane_i == LANE_ID && as_data_i == 8'hff) nan_q[ld_bank_i] <= 1'b1;
+        else if (as_we_i && as_sel && as_data_i == 8'hff) nan_q[ld_bank_i] <= 1'b1;
       end
       assign nan_a[gl] = nan_q[bank_q];
       wire [3-1:0] sel = ln_sel[gl*3 +: 3];

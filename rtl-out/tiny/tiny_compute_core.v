@@ -391,9 +391,9 @@ module tiny_compute_core (
       wire [32-1:0] a_word;
       wire [7:0]     a_scale;
       wire [LRW-1:0] r_rd = ln_r[gl*LRW +: LRW];
+      // a load goes to this unit's lane RAM and scale RAM
       wire           a_sel  = (a_unit == LANE_ID);
       wire           as_sel = (as_unit == LANE_ID);
-      reg  [2*2-1:0] nan_q; // per bank and pass: the lane's A tile holds a NaN block
       tiny_sdp_ram #(.W(32), .D(128), .AW(7)) u_a (
         .clk_i(clk_i), .we_i(a_we_i && a_sel), .waddr_i({ld_bank_i, a_pass, a_addr_i}),
         .wdata_i(a_data_i),
@@ -402,6 +402,7 @@ module tiny_compute_core (
         .clk_i(clk_i), .we_i(as_we_i && as_sel), .waddr_i({ld_bank_i, as_pass, as_blk_i}),
         .wdata_i(as_data_i),
         .re_i(ln_re[gl]), .raddr_i({bank_q, ln_pass, r_rd[LRW-1:3-2]}), .rdata_o(a_scale));
+      reg  [2*2-1:0] nan_q; // per bank and pass: the lane's A tile holds a NaN block
       always @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) nan_q <= {(2*2){1'b0}};
         else if (a_clear_i) begin
