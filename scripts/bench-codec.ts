@@ -72,7 +72,7 @@ console.log(
 );
 console.log(
   "Steady state without stalls: each row is the last of three equal-density tensors of uniform random masks. " +
-    "Bound = elements / max(blocks, bus words): one block per cycle on the block side, one word per cycle on the bus.\n",
+    "Bound = elements / max(blocks, codec words): one block per cycle on the block side, one codec word per cycle on the stream side (a bus word, or with a narrower codec.wordBits a word of the stream without its frames' padding).\n",
 );
 
 for (const preset of presets) {
@@ -96,6 +96,8 @@ for (const preset of presets) {
   });
   const first = units[0]?.p;
   if (first === undefined) continue;
+  // the codec's word (codec.wordBits): the bound counts the stream in these words
+  const wordBits = base.codec?.wordBits ?? first.busBits;
   const t0 = performance.now();
   const r = runCodecBench(join(REPO_ROOT, "build", "bench", "codec", preset), units, sim, {
     seed,
@@ -109,12 +111,12 @@ for (const preset of presets) {
   const rows = new Map<CodecFormat, RateRow[]>();
   for (const [i, u] of units.entries()) {
     const res = r.units[i];
-    if (res !== undefined) rows.set(u.p.format, rateRows(res, u.tensors, u.p, 0, REPEAT));
+    if (res !== undefined) rows.set(u.p.format, rateRows(res, u.tensors, u.p, 0, REPEAT, wordBits));
   }
   const wb = first.busBits / 8;
   const frames = Math.ceil(blocks / (first.frameElems / first.k));
   console.log(
-    `## Preset ${preset}: blocks of ${first.k}, frames of ${first.frameElems} elements, ${first.busBits}-bit bus, ${frames} frames per tensor\n`,
+    `## Preset ${preset}: blocks of ${first.k}, frames of ${first.frameElems} elements, ${first.busBits}-bit bus${wordBits < first.busBits ? ` (${wordBits}-bit codec words)` : ""}, ${frames} frames per tensor\n`,
   );
   console.log(
     `(${sim}: build and run ${((performance.now() - t0) / 1000).toFixed(0)} s; codec hbm grid ${first.grid}, ${first.levels} levels; rle ${first.runBits}-bit runs)\n`,

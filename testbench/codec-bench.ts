@@ -535,7 +535,13 @@ export interface RateRow {
   elems: number;
   blocks: number;
   words: number;
-  /** The bound: one block per cycle on the block side, one word per cycle on the bus. */
+  /** Frames of the tensor holding a non-zero. */
+  busyFrames: number;
+  /**
+   * The bound: one block per cycle on the block side, one codec word per cycle on the stream side
+   * (a bus word, or with a narrower codec.wordBits a word of the stream without its frames'
+   * padding to a bus word).
+   */
   ideal: number;
   /** Cycles between this tensor's completion and the previous one's, per side. */
   encCycles: number;
@@ -548,7 +554,7 @@ export interface RateRow {
 /**
  * Measured throughput of the rate tensors of a unit: `first` is the index of the first rate
  * tensor in the unit's tensor list, `repeat` the tensors per density (the run must have printed
- * per-tensor completion times).
+ * per-tensor completion times), `wordBits` the codec's word (codec.wordBits).
  */
 export function rateRows(
   u: CodecUnitResult,
@@ -556,9 +562,12 @@ export function rateRows(
   p: CodecParams,
   first: number,
   repeat = 2,
+  wordBits = p.busBits,
 ): RateRow[] {
   const rows: RateRow[] = [];
   const wb = p.busBits / 8;
+  // the stream as the codec's words carry it: frames padded to a codec word only
+  const pw: CodecParams = { ...p, busBits: wordBits };
   for (let i = first + repeat - 1; i < tensors.length; i += repeat) {
     const t = tensors[i]?.t;
     const e1 = u.encDone[i];
@@ -571,12 +580,17 @@ export function rateRows(
     for (const q of t.q) if (q !== 0) nz++;
     const blocks = t.scale.length;
     const words = encode(t, p).bytes.length / wb;
+    const codecWords = encode(t, pw).bytes.length / (wordBits / 8);
+    let busyFrames = 0;
+    for (let f = 0; f < t.q.length; f += p.frameElems)
+      if (t.q.slice(f, f + p.frameElems).some((q) => q !== 0)) busyFrames++;
     rows.push({
       density: nz / t.q.length,
       elems: t.q.length,
       blocks,
       words,
-      ideal: Math.max(blocks, words),
+      busyFrames,
+      ideal: Math.max(blocks, codecWords),
       encCycles: e1 - e0,
       decCycles: d1 - d0,
       encDead: u.encTensorDead[i] ?? -1,

@@ -71,6 +71,13 @@ export interface CodecDesc {
   runBits?: number;
   /** Elements per frame, power of two, a multiple of blockSize and of grid^(levels-1). */
   frameElems?: number;
+  /**
+   * Width in bits of the word the encoder and decoder process a cycle: a power of two from 8 to
+   * dma.dataWidth, default dma.dataWidth. A narrower word moves wordBits / 8 stream bytes a cycle
+   * instead of a bus word, for much less logic and fewer block RAMs (the FPGA presets); the stream
+   * format, with its frames padded to a bus word, is the same.
+   */
+  wordBits?: number;
 }
 
 export interface BuffersDesc {
@@ -162,7 +169,7 @@ export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
     macPasses: 1,
   },
   features: { inputSkipping: true, outputSkipping: true, threshold: true },
-  codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512 },
+  codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512, wordBits: 64 },
   buffers: { weightBytes: 32768, inputBytes: 16384, outputBytes: 16384 },
   dma: { dataWidth: 64, addrWidth: 32, maxBurst: 16, maxOutstanding: 4 },
   regfile: { addrWidth: 8, extraRegisters: [] },
@@ -181,7 +188,12 @@ export function resolveDefaults(d: ProcessorDescription): ResolvedDescription {
       ...stripUndefined(d.array),
     },
     features: { ...DEFAULTS.features, ...stripUndefined(d.features) },
-    codec: { ...DEFAULTS.codec, ...stripUndefined(d.codec) },
+    codec: {
+      ...DEFAULTS.codec,
+      // the bus width unless the description says otherwise
+      wordBits: d.dma?.dataWidth ?? DEFAULTS.dma.dataWidth,
+      ...stripUndefined(d.codec),
+    },
     buffers: { ...DEFAULTS.buffers, ...stripUndefined(d.buffers) },
     dma: { ...DEFAULTS.dma, ...stripUndefined(d.dma) },
     regfile: {

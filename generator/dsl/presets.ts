@@ -14,7 +14,9 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     // and a serial output stage (an element a cycle, 19 cycles a block): the smaller core for the
     // iCE40 parts
     array: { rows: 2, cols: 4, lanes: 2, schedule: "shared", requantElems: 1, macPasses: 2 },
-    codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64 },
+    // the codec works on bytes (a quarter of the bus word a cycle): less than half the logic
+    // and block RAMs of a codec that takes a bus word a cycle
+    codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64, wordBits: 8 },
     buffers: { weightBytes: 2048, inputBytes: 1024, outputBytes: 1024 },
     dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },
   },

@@ -188,6 +188,28 @@ export function checkRules(d: ResolvedDescription): Violation[] {
       `must be at most 8 x numerics.blockSize (${8 * k} bits): the sequencer moves whole bus words of one block's codes into the lane RAMs`,
     );
   }
+  const wbits = d.codec.wordBits;
+  if (dwOk && (!isPow2(wbits) || wbits < 8 || wbits > d.dma.dataWidth)) {
+    bad(
+      "codec.wordBits",
+      wbits,
+      `must be a power of two from 8 to dma.dataWidth (${d.dma.dataWidth}): the codec processes at most a bus word a cycle`,
+    );
+  } else if (kOk && gridOk && levelsOk && (d.codec.format === "hbm" || d.codec.format === "zvc")) {
+    // The decoder counts a frame's non-zero blocks from each block's slice of the first mask
+    // level whose bits cover at most one block; a slice may straddle two codec words, no more.
+    const L = d.codec.format === "zvc" ? 1 : d.codec.levels;
+    let lam = 0;
+    while (lam < L - 1 && d.codec.grid ** (L - 1 - lam) > k) lam++;
+    const slice = k / d.codec.grid ** (L - 1 - lam);
+    if (wbits < slice) {
+      bad(
+        "codec.wordBits",
+        wbits,
+        `must be at least ${slice} for this codec: the decoder counts non-zero blocks from each block's ${slice}-bit slice of mask level ${lam}, which may straddle two codec words but no more`,
+      );
+    }
+  }
   intIn("dma.addrWidth", d.dma.addrWidth, 32, 64);
   // 256 beats of 16 bytes is 4096 bytes: every allowed burst fits in one 4 KB page.
   pow2In("dma.maxBurst", d.dma.maxBurst, 1, 256);

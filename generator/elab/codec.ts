@@ -151,10 +151,22 @@ export interface CodecRtlParams {
   biW: number;
   /** Width of an element count inside a frame (0..frameElems). */
   fnW: number;
-  /** Bus width in bits and bytes; lane index width (0..wb); log2(wb). */
+  /**
+   * Width in bits and bytes of the word the codec processes a cycle (codec.wordBits); lane index
+   * width (0..wb). The section FIFOs, the encoder's word assembler and the decoder's capture
+   * work on these words.
+   */
   busBits: number;
   wb: number;
   lw: number;
+  /** Width of the AXI bus on the module's ports (dma.dataWidth), and busBits words per bus word. */
+  extBits: number;
+  extWords: number;
+  extBytes: number;
+  /** log2(extWords), at least 1 (a counter width). */
+  lextWords: number;
+  /** The codec's word is narrower than the bus: a gearbox sits between the ports and the codec. */
+  narrow: boolean;
   grid: number;
   lgrid: number;
   /** grid / 8: bytes per grid; log2 of it. */
@@ -343,8 +355,9 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const format = c.format;
   const k = desc.numerics.blockSize;
   const F = c.frameElems;
-  const W = desc.dma.dataWidth;
+  const W = c.wordBits;
   const wb = W / 8;
+  const extBits = desc.dma.dataWidth;
   const g = c.grid;
   const R = c.runBits;
   const isHier = format === "hbm" && c.levels >= 2;
@@ -481,6 +494,11 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     busBits: W,
     wb,
     lw: clog2(wb + 1),
+    extBits,
+    extWords: extBits / W,
+    extBytes: extBits / 8,
+    lextWords: Math.max(1, clog2(extBits / W)),
+    narrow: extBits > W,
     grid: g,
     lgrid: clog2(g),
     gridBytes: g / 8,
@@ -519,10 +537,13 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
 
 /** One-line descriptions used in banners and config.json. */
 export function codecEncDoc(p: CodecRtlParams): string {
-  return `streaming ${p.format} encoder: BFP8 blocks of ${p.k} in, ${p.busBits}-bit bus words out, frames of ${p.frameElems} elements`;
+  return `streaming ${p.format} encoder: BFP8 blocks of ${p.k} in, ${p.extBits}-bit bus words out${narrowDoc(p)}, frames of ${p.frameElems} elements`;
 }
 export function codecDecDoc(p: CodecRtlParams): string {
-  return `streaming ${p.format} decoder: ${p.busBits}-bit bus words in, BFP8 blocks of ${p.k} (values + element mask) out, frames of ${p.frameElems} elements`;
+  return `streaming ${p.format} decoder: ${p.extBits}-bit bus words in${narrowDoc(p)}, BFP8 blocks of ${p.k} (values + element mask) out, frames of ${p.frameElems} elements`;
+}
+function narrowDoc(p: CodecRtlParams): string {
+  return p.narrow ? ` (processed ${p.busBits} bits a cycle)` : "";
 }
 
 /** A compaction network instance (packs valid elements to the low end). */

@@ -23,9 +23,11 @@
 // tensor is being read. A count of 0 is a tensor without blocks and without stream.
 //
 // Throughput: one bus word per cycle or one block per cycle, whichever is the bottleneck for the
-// data; the codec adds no bubbles. err_o is sticky: the stream broke the format (a zero code
-// listed as non-zero, an empty grid flagged non-zero, a mask bit or run past the frame's end);
-// the output after that is undefined until reset.
+// data; the codec adds no bubbles.
+//
+// err_o is sticky: the stream broke the format (a zero code listed as non-zero, an empty grid
+// flagged non-zero, a mask bit or run past the frame's end); the output after that is undefined
+// until reset.
 `default_nettype none
 
 module default_codec_dec (
@@ -48,7 +50,7 @@ module default_codec_dec (
   output wire                 blk_last_o,    // last block of the tensor
   output wire                 err_o          // sticky: malformed stream
 );
-  // Elements per block, elements per frame, bus bits and bytes.
+  // Elements per block, elements per frame, bits of the codec's word.
   localparam integer K = 32;
   localparam integer W = 64;
   // Width of FIFO unit counts, of frame byte offsets (+1 bit: "beyond the frame"), of a lane
@@ -75,6 +77,11 @@ module default_codec_dec (
     end
   endfunction
 
+  // The word the capture takes: cap_v & cap_rdy.
+  wire             cap_v;
+  wire [W-1:0]     cap_d;
+  wire             cap_rdy;
+
 
   // Per byte of the bus word (4 bits a byte, 0..8), from the word alone, so the counts are ready
   // before the section split below decides which bytes belong to a section: the set bits of the
@@ -88,7 +95,7 @@ module default_codec_dec (
           byte_ones[i*4 +: 4] = byte_ones[i*4 +: 4] + {3'b000, x[i*8 + b]};
     end
   endfunction
-  wire [4*8-1:0] bus_ones = byte_ones(bus_data_i);
+  wire [4*8-1:0] bus_ones = byte_ones(cap_d);
   // Prefix sums of per-byte counts p (entry i: bytes 0..i-1, modulo 2^P1), also from the word
   // alone; a section's count in this word is then one difference, pre[hi] - pre[lo].
   function [(8+1)*P1-1:0] prefix(input [4*8-1:0] p);
@@ -210,8 +217,8 @@ module default_codec_dec (
   wire             first_word = (wb_q == {PB{1'b0}});
 
   wire             push_ready = lev0_pready & lev1_pready & exps_pready & mants_pready;
-  assign bus_ready_o = act_q & push_ready & (~first_word | ~desc_full);
-  assign acc         = bus_valid_i & bus_ready_o;
+  assign cap_rdy     = act_q & push_ready & (~first_word | ~desc_full);
+  assign acc         = cap_v & cap_rdy;
   assign cmd_ready_o = ~pend_q;
   // a new tensor may start next cycle: none is being read, or its last word is taken now
   wire             tfree = ~act_q | (acc & fend & ftl);
@@ -249,7 +256,7 @@ module default_codec_dec (
           byte_slices[i*4 +: 4] = byte_slices[i*4 +: 4] + {3'b000, |x[i*8 + g*4 +: 4]};
     end
   endfunction
-  wire [4*8-1:0] bus_slices = byte_slices(bus_data_i);
+  wire [4*8-1:0] bus_slices = byte_slices(cap_d);
   wire [P1-1:0]    e_all = e_q + range_sum(prefix(bus_slices), lev0_lo, lev0_hi);
   assign exps_st  = lev1_en;
   assign exps_en  = lev1_en + e_all;
@@ -262,25 +269,25 @@ module default_codec_dec (
   wire [LW-1:0]    lev0_lo = lane_of(lev0_st, cbase);
   wire [LW-1:0]    lev0_hi = lane_of(lev0_en, cbase);
   assign lev0_push  = acc & (lev0_hi != lev0_lo);
-  assign lev0_pdata = bus_data_i >> (lev0_lo * 8);
+  assign lev0_pdata = cap_d >> (lev0_lo * 8);
   assign lev0_pcnt  = { {(CW-LW){1'b0}}, lev0_hi - lev0_lo};   // bytes
   assign lev0_pend  = (lev0_en <= cend);
   wire [LW-1:0]    lev1_lo = lane_of(lev1_st, cbase);
   wire [LW-1:0]    lev1_hi = lane_of(lev1_en, cbase);
   assign lev1_push  = acc & (lev1_hi != lev1_lo);
-  assign lev1_pdata = bus_data_i >> (lev1_lo * 8);
+  assign lev1_pdata = cap_d >> (lev1_lo * 8);
   assign lev1_pcnt  = { {(CW-LW){1'b0}}, lev1_hi - lev1_lo};   // bytes
   assign lev1_pend  = (lev1_en <= cend);
   wire [LW-1:0]    exps_lo = lane_of(exps_st, cbase);
   wire [LW-1:0]    exps_hi = lane_of(exps_en, cbase);
   assign exps_push  = acc & (exps_hi != exps_lo);
-  assign exps_pdata = bus_data_i >> (exps_lo * 8);
+  assign exps_pdata = cap_d >> (exps_lo * 8);
   assign exps_pcnt  = { {(CW-LW){1'b0}}, exps_hi - exps_lo};   // bytes
   assign exps_pend  = (exps_en <= cend);
   wire [LW-1:0]    mants_lo = lane_of(mants_st, cbase);
   wire [LW-1:0]    mants_hi = lane_of(mants_en, cbase);
   assign mants_push  = acc & (mants_hi != mants_lo);
-  assign mants_pdata = bus_data_i >> (mants_lo * 8);
+  assign mants_pdata = cap_d >> (mants_lo * 8);
   assign mants_pcnt  = { {(CW-LW){1'b0}}, mants_hi - mants_lo};   // bytes
   assign mants_pend  = (mants_en <= cend);
   assign fend = (mants_en <= cend);
@@ -346,6 +353,9 @@ module default_codec_dec (
   always @(posedge clk_i) begin
     if (acc & first_word) desc_mem[desc_wp_q[QW-2:0]] <= {ftl, fn[FNW-1:5]};
   end
+  assign cap_v       = bus_valid_i;
+  assign cap_d       = bus_data_i;
+  assign bus_ready_o = cap_rdy;
 
   // ------------------------------------------------------------------ block pipeline
   // Stage 0 takes the blocks of the frame at the head of the descriptor FIFO in order.

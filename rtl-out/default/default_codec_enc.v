@@ -14,8 +14,8 @@
 // mantissas; default_codec_pack compaction networks) -> one default_codec_fifo per section (push
 // accumulator, 64-bit RAM holding two frames, pop window) -> word assembler. The
 // assembler starts a frame once all its blocks are in (the first section depends on the whole
-// frame) and builds every bus word from the windows of the sections it overlaps, so section and
-// frame boundaries cost no cycle.
+// frame) and builds every 64-bit word from the windows of the sections it overlaps, so
+// section and frame boundaries cost no cycle.
 //
 // Throughput: one block per cycle on the input or one word per cycle on the bus, whichever is the
 // bottleneck for the data; the codec adds no bubbles. Latency: about a frame.
@@ -42,7 +42,7 @@ module default_codec_enc (
   output wire [31:0]          bytes_o,       // stream bytes of the tensor up to this word
   output wire [31:0]          nan_blocks_o   // NaN blocks of the tensor up to this word's frame
 );
-  // Elements per block, bus bits and bytes.
+  // Elements per block, bits of the codec's word.
   localparam integer K = 32;
   localparam integer W = 64;
   // Width of FIFO unit counts, of frame byte offsets, of a lane index (0..WB), of a block index.
@@ -298,11 +298,12 @@ module default_codec_enc (
   reg  [W-1:0]     out_d_q;
   reg              out_last_q;
   reg  [31:0]      out_bytes_q;
-  reg  [31:0]      out_nan_q;
   reg  [31:0]      tbytes_q;                 // bytes of the tensor before the next word
+  reg  [31:0]      out_nan_q;
   reg  [31:0]      tnan_q;                   // NaN blocks of the tensor's earlier frames
   wire             ok = ~meta_empty & lev0_popok & lev1_popok & exps_popok & mants_popok;
-  wire             go = ok & (~out_v_q | bus_ready_i);
+  wire             w_ready;                  // the word register may take a word
+  wire             go = ok & (~out_v_q | w_ready);
   // lev0: bytes [a, b) of this word; the frame's last word also aligns the FIFO.
   wire [LW-1:0]    lev0_a = lane_of({PB{1'b0}}, wb_q);
   wire [LW-1:0]    lev0_b = lane_of(mt_lev0, wb_q);
@@ -344,18 +345,18 @@ module default_codec_enc (
       out_d_q     <= {W{1'b0}};
       out_last_q  <= 1'b0;
       out_bytes_q <= 32'd0;
-      out_nan_q   <= 32'd0;
       tbytes_q    <= 32'd0;
+      out_nan_q   <= 32'd0;
       tnan_q      <= 32'd0;
     end else begin
-      if (bus_ready_i) out_v_q <= 1'b0;
+      if (w_ready) out_v_q <= 1'b0;
       if (go) begin
         out_v_q     <= 1'b1;
         out_d_q     <= word;
         out_last_q  <= wlast & mt_last;
         out_bytes_q <= tbytes_q + 8;
-        out_nan_q   <= tnan_q + { 27'd0, mt_nan};
         tbytes_q    <= (wlast & mt_last) ? 32'd0 : tbytes_q + 8;
+        out_nan_q   <= tnan_q + { 27'd0, mt_nan};
         if (wlast) begin
           tnan_q    <= mt_last ? 32'd0 : tnan_q + { 27'd0, mt_nan};
           meta_rp_q <= meta_rp_q + 1'b1;
@@ -366,6 +367,7 @@ module default_codec_enc (
       end
     end
   end
+  assign w_ready      = bus_ready_i;
   assign bus_valid_o  = out_v_q;
   assign bus_data_o   = out_d_q;
   assign bus_last_o   = out_last_q;

@@ -36,7 +36,7 @@ module tiny_codec_fifo #(
   parameter integer VIEW    = 64,   // window bits visible on win_o (at most WIN)
   parameter integer CW      = 8,    // width of unit counts: above (IN_BITS + 2W) / UI and WIN / UO
   parameter integer HWI     = 3,    // log2(W / UI)
-  parameter integer HWO     = 3     // log2(W / UO)
+  parameter integer HWO     = 3     // log2(W / UO), 0 when a pop unit is a whole word
 ) (
   input  wire               clk_i,
   input  wire               rst_ni,
@@ -92,9 +92,18 @@ module tiny_codec_fifo #(
   reg  [CW-1:0]  winn_q;           // valid units from rp_u_q on
   reg            infl_q;           // a word was read last cycle: it is in rdata_q
   reg  [W-1:0]   rdata_q;
-  wire [HWO-1:0] pos    = rp_u_q[HWO-1:0] + pop_cnt_i[HWO-1:0];
-  wire [HWO-1:0] pad    = pop_align_i ? (~pos + 1'b1) : {HWO{1'b0}};
-  wire [CW-1:0]  popn   = pop_cnt_i + { {(CW-HWO){1'b0}}, pad};
+  wire [CW-1:0]  popn;             // units popped: pop_cnt_i and the alignment
+  generate
+    if (HWO == 0) begin : g_word_units
+      // a unit is a whole word: every pop ends at a word boundary
+      wire unused_align = pop_align_i;
+      assign popn = pop_cnt_i;
+    end else begin : g_align
+      wire [HWO-1:0] pos = rp_u_q[HWO-1:0] + pop_cnt_i[HWO-1:0];
+      wire [HWO-1:0] pad = pop_align_i ? (~pos + 1'b1) : {HWO{1'b0}};
+      assign popn = pop_cnt_i + { {(CW-HWO){1'b0}}, pad};
+    end
+  endgenerate
   assign pop_ok_o = (popn <= winn_q) & (need_i <= winn_q);
   wire [CW-1:0]  winn_p = pop_i ? (winn_q - popn) : winn_q;
   wire [CW-1:0]  winn_n = infl_q ? (winn_p + WUO) : winn_p;

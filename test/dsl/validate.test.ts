@@ -97,6 +97,24 @@ const INVALID: [string, unknown, string, string][] = [
   ["levels", { name: "a", codec: { levels: 5 } }, "codec.levels", "from 1 to 3"],
   ["run bits", { name: "a", codec: { runBits: 12 } }, "codec.runBits", "from 2 to 8"],
   [
+    "codec word wider than the bus",
+    { name: "a", codec: { wordBits: 128 } },
+    "codec.wordBits",
+    "power of two from 8 to dma.dataWidth (64)",
+  ],
+  [
+    "codec word not a power of two",
+    { name: "a", codec: { wordBits: 24 } },
+    "codec.wordBits",
+    "from 8",
+  ],
+  [
+    "codec word narrower than a block's slice of the mask",
+    { name: "a", codec: { format: "zvc", wordBits: 16 } },
+    "codec.wordBits",
+    "at least 32 for this codec",
+  ],
+  [
     "frame not a multiple of the grid span",
     { name: "a", codec: { grid: 64, levels: 3, frameElems: 1024 } },
     "codec.frameElems",
