@@ -144,6 +144,8 @@ export interface CodecRtlParams {
   kBytes: number;
   /** Elements per frame and blocks per full frame. */
   frameElems: number;
+  /** log2(frameElems). */
+  lframe: number;
   nbf: number;
   /** nbf - 1. */
   nbfM1: number;
@@ -487,6 +489,7 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     kBits: 8 * k,
     kBytes: k / 8,
     frameElems: F,
+    lframe: clog2(F),
     nbf,
     nbfM1: nbf - 1,
     biW: Math.max(1, clog2(nbf + 1)),

@@ -65,7 +65,7 @@ module default_codec_dec (
   localparam [CW-1:0]  C1 = { {(CW-1){1'b0}}, 1'b1};
   localparam [P1-1:0]  WB_P1 = 8;
   localparam [LW-1:0]  WB_LW = 8;
-  localparam [31:0]    F_32 = 512;
+  localparam integer   LF = 9;      // log2 of the elements per frame
   localparam [FNW-1:0] F_FN = 512;
 
   // Ones in x (up to K + 1 bits), as a unit count.
@@ -196,7 +196,12 @@ module default_codec_dec (
   wire             ftl   = ftl_q;
   wire [31:0]      rem_adv = rem_q - { {(32-FNW){1'b0}}, fn};     // rem_q after the frame
   function [FNW-1:0] frame_elems(input [31:0] rem);
-    frame_elems = (rem >= F_32) ? F_FN : rem[FNW-1:0];
+    frame_elems = (|rem[31:LF]) ? F_FN : rem[FNW-1:0];
+  endfunction
+  // At most one frame left. Frames are a power of two of elements, so this and frame_elems are
+  // bit tests, not 32-bit compares.
+  function last_frame(input [31:0] rem);
+    last_frame = ~|rem[31:LF] | ((rem[31:LF] == { {(31-LF){1'b0}}, 1'b1}) & ~|rem[LF-1:0]);
   endfunction
   wire [P1-1:0]    cbase = {1'b0, wb_q};
   wire [P1-1:0]    cend  = cbase + WB_P1;
@@ -230,10 +235,13 @@ module default_codec_dec (
   // 8 bits per set bit of the level above. cnt<l>: set bits of level l so far in the frame.
   localparam [FNW:0] U0_M1 = 8 - 1;
   localparam [FNW:0] SEVEN = 7;
-  wire [FNW:0]     top_bits = ({1'b0, fn} + U0_M1) >> 3;
-  wire [FNW:0]     top_byts = (top_bits + SEVEN) >> 3;
+  // (level 0's bytes are registered with fn_q, from its next value: off the capture's path)
+  function [FNW:0] top_bytes(input [FNW-1:0] f);
+    top_bytes = ((({1'b0, f} + U0_M1) >> 3) + SEVEN) >> 3;
+  endfunction
+  reg  [FNW:0]     l0b_q;
   assign lev0_st  = {P1{1'b0}};
-  assign lev0_en  = { {(P1-FNW-1){1'b0}}, top_byts};
+  assign lev0_en  = { {(P1-FNW-1){1'b0}}, l0b_q};
   reg  [P1-1:0]    cnt0_q;
   wire [P1-1:0]    cnt0 = cnt0_q + range_sum(ones_pre, lev0_lo, lev0_hi);
 
@@ -296,6 +304,7 @@ module default_codec_dec (
     if (!rst_ni) begin
       rem_q     <= 32'd0;
       fn_q      <= {FNW{1'b0}};
+      l0b_q     <= {(FNW+1){1'b0}};
       ftl_q     <= 1'b1;
       wb_q      <= {PB{1'b0}};
       desc_wp_q <= {QW{1'b0}};
@@ -310,7 +319,8 @@ module default_codec_dec (
           wb_q  <= {PB{1'b0}};
           rem_q <= rem_adv;
           fn_q  <= frame_elems(rem_adv);
-          ftl_q <= (rem_adv <= F_32);
+          l0b_q <= top_bytes(frame_elems(rem_adv));
+          ftl_q <= last_frame(rem_adv);
           cnt0_q <= {P1{1'b0}};
           cnt1_q <= {P1{1'b0}};
           e_q    <= {P1{1'b0}};
@@ -328,7 +338,8 @@ module default_codec_dec (
       if (tstart) begin
         rem_q <= tstart_n;
         fn_q  <= frame_elems(tstart_n);
-        ftl_q <= (tstart_n <= F_32);
+        l0b_q <= top_bytes(frame_elems(tstart_n));
+        ftl_q <= last_frame(tstart_n);
       end
     end
   end

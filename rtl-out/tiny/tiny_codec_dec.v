@@ -68,7 +68,7 @@ module tiny_codec_dec (
   localparam [CW-1:0]  C1 = { {(CW-1){1'b0}}, 1'b1};
   localparam [P1-1:0]  WB_P1 = 1;
   localparam [LW-1:0]  WB_LW = 1;
-  localparam [31:0]    F_32 = 64;
+  localparam integer   LF = 6;      // log2 of the elements per frame
   localparam [FNW-1:0] F_FN = 64;
 
   // Ones in x (up to K + 1 bits), as a unit count.
@@ -199,7 +199,12 @@ module tiny_codec_dec (
   wire             ftl   = ftl_q;
   wire [31:0]      rem_adv = rem_q - { {(32-FNW){1'b0}}, fn};     // rem_q after the frame
   function [FNW-1:0] frame_elems(input [31:0] rem);
-    frame_elems = (rem >= F_32) ? F_FN : rem[FNW-1:0];
+    frame_elems = (|rem[31:LF]) ? F_FN : rem[FNW-1:0];
+  endfunction
+  // At most one frame left. Frames are a power of two of elements, so this and frame_elems are
+  // bit tests, not 32-bit compares.
+  function last_frame(input [31:0] rem);
+    last_frame = ~|rem[31:LF] | ((rem[31:LF] == { {(31-LF){1'b0}}, 1'b1}) & ~|rem[LF-1:0]);
   endfunction
   wire [P1-1:0]    cbase = {1'b0, wb_q};
   wire [P1-1:0]    cend  = cbase + WB_P1;
@@ -233,10 +238,13 @@ module tiny_codec_dec (
   // 8 bits per set bit of the level above. cnt<l>: set bits of level l so far in the frame.
   localparam [FNW:0] U0_M1 = 8 - 1;
   localparam [FNW:0] SEVEN = 7;
-  wire [FNW:0]     top_bits = ({1'b0, fn} + U0_M1) >> 3;
-  wire [FNW:0]     top_byts = (top_bits + SEVEN) >> 3;
+  // (level 0's bytes are registered with fn_q, from its next value: off the capture's path)
+  function [FNW:0] top_bytes(input [FNW-1:0] f);
+    top_bytes = ((({1'b0, f} + U0_M1) >> 3) + SEVEN) >> 3;
+  endfunction
+  reg  [FNW:0]     l0b_q;
   assign lev0_st  = {P1{1'b0}};
-  assign lev0_en  = { {(P1-FNW-1){1'b0}}, top_byts};
+  assign lev0_en  = { {(P1-FNW-1){1'b0}}, l0b_q};
   reg  [P1-1:0]    cnt0_q;
   wire [P1-1:0]    cnt0 = cnt0_q + range_sum(ones_pre, lev0_lo, lev0_hi);
 
@@ -299,6 +307,7 @@ module tiny_codec_dec (
     if (!rst_ni) begin
       rem_q     <= 32'd0;
       fn_q      <= {FNW{1'b0}};
+      l0b_q     <= {(FNW+1){1'b0}};
       ftl_q     <= 1'b1;
       wb_q      <= {PB{1'b0}};
       desc_wp_q <= {QW{1'b0}};
@@ -313,7 +322,8 @@ module tiny_codec_dec (
           wb_q  <= {PB{1'b0}};
           rem_q <= rem_adv;
           fn_q  <= frame_elems(rem_adv);
-          ftl_q <= (rem_adv <= F_32);
+          l0b_q <= top_bytes(frame_elems(rem_adv));
+          ftl_q <= last_frame(rem_adv);
           cnt0_q <= {P1{1'b0}};
           cnt1_q <= {P1{1'b0}};
           e_q    <= {P1{1'b0}};
@@ -331,7 +341,8 @@ module tiny_codec_dec (
       if (tstart) begin
         rem_q <= tstart_n;
         fn_q  <= frame_elems(tstart_n);
-        ftl_q <= (tstart_n <= F_32);
+        l0b_q <= top_bytes(frame_elems(tstart_n));
+        ftl_q <= last_frame(tstart_n);
       end
     end
   end
@@ -358,7 +369,8 @@ module tiny_codec_dec (
   end
 
   // ------------------------------------------------------------------ gearbox
-  // Holds a bus word and offers its words in order, the first in bits W-1:0. The word that ends a
+  // Holds a bus word and offers its words in order from bits W-1:0, shifting the held word down as
+  // each is taken (no select on the capture's path). The word that ends a
   // frame also ends the bus word: the rest is the frame's padding. A bus word is only taken while
   // a tensor is read and not in the cycle its last frame ends, so no word of what follows the
   // tensor's stream is taken (like the capture's own ready).
@@ -368,10 +380,10 @@ module tiny_codec_dec (
   localparam [LNW-1:0] NW_M1 = NW_M1I[LNW-1:0];
   reg              gb_v_q;
   reg  [BW-1:0]    gb_d_q;
-  reg  [LNW-1:0]   gb_n_q;                   // words of gb_d_q already taken
+  reg  [LNW-1:0]   gb_n_q;                   // words of the bus word already taken
   wire             gb_done = acc & (fend | (gb_n_q == NW_M1));
   assign cap_v       = gb_v_q;
-  assign cap_d       = gb_d_q[gb_n_q*W +: W];
+  assign cap_d       = gb_d_q[W-1:0];
   assign bus_ready_o = act_q & (~gb_v_q | (gb_done & ~(fend & ftl)));
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -385,6 +397,7 @@ module tiny_codec_dec (
     end else if (gb_done) begin
       gb_v_q <= 1'b0;
     end else if (acc) begin
+      gb_d_q <= gb_d_q >> W;
       gb_n_q <= gb_n_q + 1'b1;
     end
   end

@@ -25,11 +25,12 @@ function desc(
   frameElems: number,
   dataWidth: number,
   runBits = 4,
+  wordBits = dataWidth,
 ): ResolvedDescription {
   return validateDescription({
     name: "p",
     numerics: { blockSize: k, accWidth: 32 },
-    codec: { format, grid, levels, frameElems, runBits },
+    codec: { format, grid, levels, frameElems, runBits, wordBits },
     buffers: { inputBytes: 16384 },
     dma: { dataWidth },
   });
@@ -190,12 +191,27 @@ describe("codec elaboration: section FIFOs", () => {
   it("hold two of the golden model's largest frames, and frame offsets fit their width", () => {
     for (const format of CODEC_FORMATS)
       for (const [k, g, L, F] of configs())
-        for (const W of [32, 128]) {
+        for (const [B, W] of [
+          [32, 32],
+          [128, 128],
+          [32, 8],
+          [128, 32],
+        ] as const) {
           if (format !== "hbm" && (g !== 8 || L !== 2)) continue;
           // a bus wider than one block's codes is not a valid description (validate.ts)
-          if (W > 8 * k) continue;
-          const d = desc(format, k, g, L, F, W, format === "rle" ? 3 : 4);
+          if (B > 8 * k) continue;
+          // B-bit bus, W-bit codec words; a narrow word below a block's mask slice is refused
+          let d: ResolvedDescription;
+          try {
+            d = desc(format, k, g, L, F, B, format === "rle" ? 3 : 4, W);
+          } catch (e) {
+            if (W === B || !String(e).includes("codec.wordBits")) throw e;
+            continue;
+          }
           const p = codecParams(d);
+          expect(p.extBits).toBe(B);
+          expect(p.busBits).toBe(W);
+          expect(p.narrow).toBe(W < B);
           const mp = modelCodecParams(d);
           const bits = encode(fullFrame(k, F), mp).bits;
           const wb = W / 8;
