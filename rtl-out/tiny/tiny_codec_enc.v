@@ -20,7 +20,9 @@
 // collects them into bus words and pads each frame's last bus word with zeros.
 //
 // Throughput: one block per cycle on the input or one 8-bit word (1 stream byte(s))
-// per cycle, whichever is the bottleneck for the data. Latency: about a frame.
+// per cycle, whichever is the bottleneck for the data, except that a push of n words into a
+// section FIFO (a dense block's codes, a wide grid) holds the next block n - 2 cycles. Latency:
+// about a frame.
 //
 // bytes_o and nan_blocks_o travel with the bus word: bytes_o is the stream length of the tensor up
 // to and including the word on the bus, nan_blocks_o the NaN blocks (scale 255) of the tensor's
