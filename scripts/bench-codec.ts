@@ -97,7 +97,7 @@ for (const preset of presets) {
   const first = units[0]?.p;
   if (first === undefined) continue;
   // the codec's word (codec.wordBits): the bound counts the stream in these words
-  const wordBits = base.codec?.wordBits ?? first.busBits;
+  const wordBits = validateDescription({ ...base, name: `bench_${preset}` }).codec.wordBits;
   const t0 = performance.now();
   const r = runCodecBench(join(REPO_ROOT, "build", "bench", "codec", preset), units, sim, {
     seed,

@@ -3,7 +3,7 @@
  * range; all violations are reported together in one GenError (code E_DESC_FIELD).
  */
 import { GenError } from "../errors.ts";
-import { CODEC_FORMATS } from "../model/codecs.ts";
+import { blockSliceLevel, CODEC_FORMATS } from "../model/codecs.ts";
 import { ACC_WIDTH_MAX, productWidth } from "../model/accum.ts";
 import {
   DEFAULTS,
@@ -196,12 +196,14 @@ export function checkRules(d: ResolvedDescription): Violation[] {
       `must be a power of two from 8 to dma.dataWidth (${d.dma.dataWidth}): the codec processes at most a bus word a cycle`,
     );
   } else if (kOk && gridOk && levelsOk && (d.codec.format === "hbm" || d.codec.format === "zvc")) {
-    // The decoder counts a frame's non-zero blocks from each block's slice of the first mask
-    // level whose bits cover at most one block; a slice may straddle two codec words, no more.
-    const L = d.codec.format === "zvc" ? 1 : d.codec.levels;
-    let lam = 0;
-    while (lam < L - 1 && d.codec.grid ** (L - 1 - lam) > k) lam++;
-    const slice = k / d.codec.grid ** (L - 1 - lam);
+    // The decoder counts a frame's non-zero blocks from each block's slice of a mask level; a
+    // slice may straddle two codec words, no more.
+    const { level: lam, bits: slice } = blockSliceLevel(
+      d.codec.format,
+      k,
+      d.codec.grid,
+      d.codec.levels,
+    );
     if (wbits < slice) {
       bad(
         "codec.wordBits",

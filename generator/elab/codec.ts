@@ -12,7 +12,7 @@
  * previous one is consumed.
  */
 import type { ResolvedDescription } from "../dsl/description.ts";
-import type { CodecFormat } from "../model/codecs.ts";
+import { blockSliceLevel, type CodecFormat } from "../model/codecs.ts";
 import type { ModuleInstance } from "./elaborate.ts";
 
 const clog2 = (x: number): number => (x <= 1 ? 0 : Math.ceil(Math.log2(x)));
@@ -443,13 +443,7 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const nbf = F / k;
 
   // decoder: the level whose bits decide which blocks are non-zero
-  let lam = 0;
-  let sliceBits = k;
-  if (lv.length > 0) {
-    lam = lv.findIndex((x) => x.u <= k);
-    const x = lv[lam];
-    sliceBits = x === undefined ? k : k / x.u;
-  }
+  const { level: lam, bits: sliceBits } = blockSliceLevel(format, k, g, c.levels);
   const sliceSub = sliceBits < 8;
   const sliceBytes = sliceSub ? 1 : sliceBits / 8;
 

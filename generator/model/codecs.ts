@@ -56,6 +56,24 @@ export interface CodecParams {
 
 export const CANONICAL_ZERO_SCALE = ZERO_BLOCK_SCALE + SCALE_BIAS;
 
+/**
+ * The mask level whose bits tell which blocks of k elements hold a non-zero: the coarsest level
+ * whose bits each cover at most one block (level l of an L-level mask has one bit per
+ * grid^(L-1-l) elements; zvc's flat mask, one bit per element), and the bits of one block's slice
+ * of it. Formats without a mask: level 0, k bits.
+ */
+export function blockSliceLevel(
+  format: CodecFormat,
+  k: number,
+  grid: number,
+  levels: number,
+): { level: number; bits: number } {
+  if (format !== "hbm") return { level: 0, bits: k };
+  let level = 0;
+  while (level < levels - 1 && grid ** (levels - 1 - level) > k) level++;
+  return { level, bits: k / grid ** (levels - 1 - level) };
+}
+
 /** A flat BFP8 tensor. */
 export interface BfpStream {
   k: number;

@@ -1,9 +1,10 @@
 /**
  * The FPGA flow end to end, bounded for CI: the tiny preset's PE and output stage on the
  * iCE40UP5K (the iCEBreaker's part) and its whole compute core on the iCE40HX8K (and its top
- * level once it fits) synthesize, fit, place, route and pack into a bitstream; the figures in the report are the tools' own (checked against the
- * Yosys netlist and nextpnr's JSON report); a block too large for the part fails with the
- * resource named; the synthesis harness is lint-clean; a missing tool gives the install hint.
+ * level once it fits) synthesize, fit, place, route and pack into a bitstream; the figures in
+ * the report are the tools' own (checked against the Yosys netlist and nextpnr's JSON report); a
+ * block too large for the part fails with the resource named; the synthesis harness is
+ * lint-clean; a missing tool gives the install hint.
  */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -61,10 +62,10 @@ function writePe(dir: string, name: string, k: number, lanes: number, acc: numbe
 }
 
 const tiny = elaborate(presetDescription("tiny"));
-// The tiny processor's top level does not fit an iCE40 yet (about 20,000 logic cells:
-// docs/fpga-tiny-top.md); until it does, the fit-and-route check runs on blocks of it: the PE and
-// the serial output stage on the UP5K, and the compute core (MAC units, buffers, schedule and
-// output stage; about 5,800 of the HX8K's 7,680 logic cells) on the HX8K.
+// The tiny processor's top level does not fit an iCE40 yet (docs/fpga-tiny-top.md); until it
+// does, the fit-and-route check runs on blocks of it: the PE and the serial output stage on the
+// UP5K, and the compute core (MAC units, buffers, schedule and output stage;
+// docs/fpga-tiny-blocks.md) on the HX8K.
 const blocks: [role: string, device: "up5k" | "hx8k", freqMhz: number, part: string][] = [
   ["pe", "up5k", 12, "iCE40UP5K"],
   ["requant", "up5k", 12, "iCE40UP5K"],

@@ -18,7 +18,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { DEFAULTS, type ResolvedDescription } from "../../generator/dsl/description.ts";
+import { type ResolvedDescription, resolveDefaults } from "../../generator/dsl/description.ts";
 import { PRESET_NAMES, PRESETS } from "../../generator/dsl/presets.ts";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
 import { CODEC_FORMATS, type CodecFormat, encode } from "../../generator/model/codecs.ts";
@@ -195,7 +195,9 @@ function malformed(desc: ResolvedDescription): { tensors: CodecTensor[]; opts: C
 
 /** Bus width of a preset with overrides. */
 function busOf(preset: string, o: Overrides): number {
-  return o.dma?.dataWidth ?? PRESETS[preset]?.dma?.dataWidth ?? DEFAULTS.dma.dataWidth;
+  const base = PRESETS[preset];
+  if (base === undefined) throw new Error(`no preset ${preset}`);
+  return resolveDefaults({ ...base, dma: { ...base.dma, ...o.dma } }).dma.dataWidth;
 }
 
 /**
