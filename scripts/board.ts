@@ -15,7 +15,7 @@ import { GenError } from "../generator/errors.ts";
 import { loadDescription } from "../generator/load.ts";
 import { Rng } from "../generator/model/rng.ts";
 import { randomMatrix } from "../testbench/core.ts";
-import { HostSession, MemImage, fcSteps, hostContext } from "../testbench/host/index.ts";
+import { HostSession, MemImage, fcSteps, hostContext, memBase } from "../testbench/host/index.ts";
 import { startLinkSim } from "../testbench/host/link-sim.ts";
 import {
   type ByteChannel,
@@ -45,8 +45,8 @@ const a = await yargs(hideBin(process.argv))
   })
   .option("base", {
     type: "number",
-    default: 0x4000_0000,
-    describe: "where the host places its tensors (a multiple of --mem-bytes)",
+    describe:
+      "where the host places its tensors (a multiple of --mem-bytes; default the upper half of the address space, 0x80000000 for 32-bit addresses)",
   })
   .option("layer", { type: "string", default: "10x21", describe: "FC layer MxK (W is M x K)" })
   .option("batch", { type: "number", default: 5, describe: "batch N" })
@@ -78,13 +78,15 @@ const a = await yargs(hideBin(process.argv))
 async function main(): Promise<void> {
   const desc = await loadDescription(a.preset);
   const bp = boardParams(desc, { memBytes: a.memBytes, baud: a.baud });
-  if (a.base % bp.memBytes !== 0)
+  const aw = desc.dma.addrWidth;
+  const base = a.base ?? memBase(aw, bp.memBytes);
+  if (base % bp.memBytes !== 0 || base < 0 || base + bp.memBytes > 2 ** aw)
     throw new GenError(
       "E_DESC_FIELD",
-      `--base 0x${a.base.toString(16)} is not a multiple of the memory size ${bp.memBytes}`,
+      `--base 0x${base.toString(16)} is not a multiple of the memory size ${bp.memBytes} inside the ${aw}-bit address space`,
       {
         field: "base",
-        hint: "for example 0x40000000",
+        hint: `for example 0x${memBase(aw, bp.memBytes).toString(16)}`,
       },
     );
   const say = (m: string): void => void process.stderr.write(`board: ${m}\n`);
@@ -92,10 +94,7 @@ async function main(): Promise<void> {
   const [M, K] = a.layer.split("x").map(Number) as [number, number];
   const N = a.batch;
   const rng = new Rng(a.seed);
-  const s = new HostSession(
-    ctx,
-    new MemImage({ base: a.base, size: bp.memBytes, seed: a.seed, guard: 8 }),
-  );
+  const s = new HostSession(ctx, new MemImage({ base, size: bp.memBytes, seed: a.seed, guard: 8 }));
   s.checkIdentity();
   fcSteps(
     s,

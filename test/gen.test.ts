@@ -3,7 +3,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generatePresets, RTL_OUT } from "../generator/generate.ts";
+import { generate, generatePresets, RTL_OUT } from "../generator/generate.ts";
+import { PRESETS } from "../generator/dsl/presets.ts";
+import { validateDescription } from "../generator/dsl/validate.ts";
+import { emitRtl, writeFiles } from "../generator/emit/emit.ts";
 import { REPO_ROOT } from "../generator/emit/render.ts";
 import { lintFiles } from "../generator/lint.ts";
 
@@ -95,5 +98,20 @@ describe("generation", () => {
       .map((f) => join(RTL_OUT, f));
     expect(files.length).toBeGreaterThan(0);
     expect(lintFiles(files).filter((x) => !x.ok)).toEqual([]);
+  });
+
+  it("16- and 40-bit PERF counters (regfile.counterBits) lint clean", () => {
+    // the presets have 32- and 64-bit counters; these take the other width paths of the top
+    // level (LO padded, HI padded) and of the sequencer (products wider than the job counts)
+    for (const counterBits of [16, 40]) {
+      const desc = validateDescription({
+        ...PRESETS.tiny,
+        name: `cnt${counterBits}`,
+        regfile: { counterBits },
+      });
+      const dir = mkdtempSync(join(tmpdir(), "st-cnt-"));
+      const files = writeFiles(dir, emitRtl(generate(desc).design)).filter((f) => f.endsWith(".v"));
+      expect(lintFiles(files).filter((x) => !x.ok)).toEqual([]);
+    }
   });
 });

@@ -10,7 +10,7 @@ import { type DmaParams, dmaModules, dmaParams } from "../generator/elab/dma.ts"
 import type { ModuleInstance } from "../generator/elab/elaborate.ts";
 import { banner, renderRtl, renderTb } from "../generator/emit/render.ts";
 import { Rng } from "../generator/model/rng.ts";
-import { parseHexDump } from "./host/memory.ts";
+import { memBase, parseHexDump } from "./host/memory.ts";
 import { type SimResult, type Simulator, runSim } from "./sim.ts";
 
 /** One DMA command: rows of rowBytes bytes, row r starting at addr + r * stride (mod 2^aw). */
@@ -320,9 +320,12 @@ export interface ScenarioOptions {
   maxLen?: number;
 }
 
-/** The memory base: straddling the 4 GiB line for addresses wider than 32 bits, else 0x8000_0000. */
+/**
+ * The memory base: straddling the 4 GiB line for addresses wider than 32 bits, else the host
+ * runtime's placement (memBase: 0x8000_0000 for 32 bits, the upper half of a narrower space).
+ */
 export function memBaseFor(p: DmaParams, memBytes: number): bigint {
-  return p.aw > 32 ? (1n << 32n) - BigInt(memBytes / 4) : 0x8000_0000n;
+  return p.aw > 32 ? (1n << 32n) - BigInt(memBytes / 4) : BigInt(memBase(p.aw, memBytes));
 }
 
 /**
@@ -331,7 +334,8 @@ export function memBaseFor(p: DmaParams, memBytes: number): bigint {
  */
 export function genScenario(p: DmaParams, seed: number, o: ScenarioOptions): DmaScenario {
   const rng = new Rng(seed);
-  const memBytes = o.memBytes ?? 1 << 20;
+  // 1 MiB, or half of a narrower address space (no transfer wraps past its end)
+  const memBytes = o.memBytes ?? Math.min(1 << 20, 2 ** (p.aw - 1));
   const maxLen = o.maxLen ?? 12_000;
   const base = memBaseFor(p, memBytes);
   const nb = p.bytes;

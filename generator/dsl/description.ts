@@ -95,7 +95,10 @@ export interface BuffersDesc {
 export interface DmaDesc {
   /** AXI4 data width in bits: 32, 64 or 128. */
   dataWidth?: number;
-  /** AXI4 address width in bits, 32..64. */
+  /**
+   * AXI4 address width in bits, 17..64. Below 32 the job's address registers hold only these
+   * bits (a board with on-chip memory needs few); above 32 each has a `_HI` register.
+   */
   addrWidth?: number;
   /** Longest burst in beats: power of two, 1..256, and at most 4096 bytes. */
   maxBurst?: number;
@@ -125,6 +128,12 @@ export interface RegisterDesc {
 export interface RegfileDesc {
   /** AXI4-Lite address width in bits, 8..16. */
   addrWidth?: number;
+  /**
+   * Width of the PERF_* counters in bits, 16..64, default 64. A counter counts modulo
+   * 2^counterBits (it wraps); its `_HI` register exists when counterBits exceeds 32. Narrow
+   * counters are for small FPGAs: 32 bits wrap after 107 s at 40 MHz.
+   */
+  counterBits?: number;
   /** Registers added after the standard map (user scratch/config registers). */
   extraRegisters?: RegisterDesc[];
 }
@@ -152,7 +161,7 @@ export interface ResolvedDescription {
   codec: Required<CodecDesc>;
   buffers: Required<BuffersDesc>;
   dma: Required<DmaDesc>;
-  regfile: { addrWidth: number; extraRegisters: RegisterDesc[] };
+  regfile: { addrWidth: number; counterBits: number; extraRegisters: RegisterDesc[] };
 }
 
 export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
@@ -172,7 +181,7 @@ export const DEFAULTS: Omit<ResolvedDescription, "name"> = {
   codec: { format: "hbm", grid: 8, levels: 2, runBits: 4, frameElems: 512, wordBits: 64 },
   buffers: { weightBytes: 32768, inputBytes: 16384, outputBytes: 16384 },
   dma: { dataWidth: 64, addrWidth: 32, maxBurst: 16, maxOutstanding: 4 },
-  regfile: { addrWidth: 8, extraRegisters: [] },
+  regfile: { addrWidth: 8, counterBits: 64, extraRegisters: [] },
 };
 
 /** Fill defaults (no validation). */
@@ -198,6 +207,7 @@ export function resolveDefaults(d: ProcessorDescription): ResolvedDescription {
     dma: { ...DEFAULTS.dma, ...stripUndefined(d.dma) },
     regfile: {
       addrWidth: d.regfile?.addrWidth ?? DEFAULTS.regfile.addrWidth,
+      counterBits: d.regfile?.counterBits ?? DEFAULTS.regfile.counterBits,
       extraRegisters: d.regfile?.extraRegisters ?? [],
     },
   };

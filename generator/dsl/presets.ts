@@ -18,7 +18,10 @@ export const PRESETS: Readonly<Record<string, ProcessorDescription>> = {
     // and block RAMs of a codec that takes a bus word a cycle
     codec: { format: "hbm", grid: 8, levels: 2, frameElems: 64, wordBits: 8 },
     buffers: { weightBytes: 2048, inputBytes: 1024, outputBytes: 1024 },
-    dma: { dataWidth: 32, addrWidth: 32, maxBurst: 8, maxOutstanding: 2 },
+    // 20-bit AXI addresses (1 MiB: the boards' memory is on chip) and 32-bit PERF_* counters
+    // (no _HI registers; they wrap after 107 s at 40 MHz)
+    dma: { dataWidth: 32, addrWidth: 20, maxBurst: 8, maxOutstanding: 2 },
+    regfile: { counterBits: 32 },
   },
   default: {
     name: "default",

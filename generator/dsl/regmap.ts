@@ -77,8 +77,16 @@ type RegisterSpec = Omit<Register, "offset" | "mask">;
 
 function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
   const wide = d.dma.addrWidth > 32;
+  // job addresses: a _LO register (only addrWidth bits below 32), a _HI one above 32 bits
+  const aw = d.dma.addrWidth;
   const addr = (base: string, doc: string): RegisterSpec[] => [
-    { name: `${base}_LO`, access: "rw", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
+    {
+      name: `${base}_LO`,
+      access: "rw",
+      doc: `${doc} (bits ${Math.min(aw, 32) - 1}:0)`,
+      reset: 0,
+      fields: aw < 32 ? [f("ADDR", 0, aw, `address bits ${aw - 1}:0`)] : [],
+    },
     ...(wide
       ? [
           {
@@ -91,9 +99,27 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
         ]
       : []),
   ];
+  // PERF_* counters: counterBits wide (they wrap), a _HI register above 32 bits
+  const cb = d.regfile.counterBits;
   const counter = (base: string, doc: string): RegisterSpec[] => [
-    { name: `${base}_LO`, access: "ro", doc: `${doc} (bits 31:0)`, reset: 0, fields: [] },
-    { name: `${base}_HI`, access: "ro", doc: `${doc} (bits 63:32)`, reset: 0, fields: [] },
+    {
+      name: `${base}_LO`,
+      access: "ro",
+      doc: `${doc} (bits ${Math.min(cb, 32) - 1}:0 of a ${cb}-bit counter)`,
+      reset: 0,
+      fields: cb < 32 ? [f("COUNT", 0, cb, `counter bits ${cb - 1}:0`)] : [],
+    },
+    ...(cb > 32
+      ? [
+          {
+            name: `${base}_HI`,
+            access: "ro" as const,
+            doc: `${doc} (bits ${cb - 1}:32)`,
+            reset: 0,
+            fields: cb < 64 ? [f("COUNT", 0, cb - 32, `counter bits ${cb - 1}:32`)] : [],
+          },
+        ]
+      : []),
   ];
   return [
     {

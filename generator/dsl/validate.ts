@@ -28,7 +28,7 @@ const SECTIONS: Record<string, readonly string[]> = {
   codec: Object.keys(DEFAULTS.codec),
   buffers: Object.keys(DEFAULTS.buffers),
   dma: Object.keys(DEFAULTS.dma),
-  regfile: ["addrWidth", "extraRegisters"],
+  regfile: ["addrWidth", "counterBits", "extraRegisters"],
 };
 const TOP_KEYS = ["name", "target", ...Object.keys(SECTIONS)];
 
@@ -212,7 +212,8 @@ export function checkRules(d: ResolvedDescription): Violation[] {
       );
     }
   }
-  intIn("dma.addrWidth", d.dma.addrWidth, 32, 64);
+  // the DMA's row strides are 16-bit sizes widened to the address: more than 16 bits
+  intIn("dma.addrWidth", d.dma.addrWidth, 17, 64);
   // 256 beats of 16 bytes is 4096 bytes: every allowed burst fits in one 4 KB page.
   pow2In("dma.maxBurst", d.dma.maxBurst, 1, 256);
   intIn("dma.maxOutstanding", d.dma.maxOutstanding, 1, 16);
@@ -267,6 +268,7 @@ export function checkRules(d: ResolvedDescription): Violation[] {
       );
     }
   }
+  intIn("regfile.counterBits", d.regfile.counterBits, 16, 64);
   const seen = new Set<string>(STANDARD_REGISTER_NAMES);
   d.regfile.extraRegisters.forEach((r: RegisterDesc, i) => {
     const f = `regfile.extraRegisters[${i}]`;

@@ -129,6 +129,8 @@ export interface CoreParams {
   eW: number;
   /** Entry-count field of a row-table word. */
   cntEW: number;
+  /** Width of the job's counters (MACs, skipped outputs): min(48, regfile.counterBits), modular. */
+  cntW: number;
   entryW: number;
   /** Row-table word: {count, first}. */
   rpW: number;
@@ -194,6 +196,8 @@ export function coreParams(d: ResolvedDescription): CoreParams {
     laneW: clog2(T),
     kAccBits: k * d.numerics.accWidth,
     kBits: k * 8,
+    // the job's counters: counted modulo the PERF_* counters' width, at most 48 bits
+    cntW: Math.min(48, d.regfile.counterBits),
   };
 }
 

@@ -82,7 +82,8 @@ export function dmaParams(desc: ResolvedDescription): DmaParams {
     infoAw: log2(infoDepth),
     lenW: DMA_LEN_WIDTH,
     rowsW: DMA_ROWS_WIDTH,
-    cntW: DMA_LEN_WIDTH + DMA_ROWS_WIDTH,
+    // bytes of a command (row bytes x rows), counted modulo the PERF_* counters' width
+    cntW: Math.min(DMA_LEN_WIDTH + DMA_ROWS_WIDTH, desc.regfile.counterBits),
     fifoDepth,
     fifoAw: log2(fifoDepth),
     // window (2 words) + FIFO output register (1) + FIFO memory

@@ -83,7 +83,8 @@ export function jobFits(p: TopParams, I: number, J: number, R: number): string |
 
 /**
  * One port connection of the register file inside the top level, as data: the template writes
- * the Verilog. `sig` is a 32-bit sequencer wire; `perf` a 64-bit counter, `hi` its upper word;
+ * the Verilog. `sig` is a 32-bit sequencer wire; `perf` a counter (counterBits wide), `hi` its
+ * upper word, `msb:lsb` the counter bits the register holds and `pad` the zero bits above them;
  * `wire` a host-written value the top declares; `irqSet` the sequencer's interrupt pulses;
  * `zero` a constant 0 (the hardware-set bits of the description's extra registers).
  */
@@ -92,6 +93,9 @@ export interface RegConn {
   kind: "sig" | "perf" | "wire" | "irqSet" | "zero";
   name: string;
   hi: boolean;
+  msb: number;
+  lsb: number;
+  pad: number;
   isSig: boolean;
   isPerf: boolean;
   isWire: boolean;
@@ -106,6 +110,9 @@ export interface AddrConn {
   /** Highest bit of the `_HI` register that holds address bits (addrWidth - 33). */
   hiMsb: number;
   wide: boolean;
+  /** Below 32 bits: the `_LO` register's address bits are `[loMsb:0]` (addrWidth - 1). */
+  narrow: boolean;
+  loMsb: number;
 }
 
 /** A register wire, or bits `[msb:lsb]` of it, that no block uses. */
@@ -116,12 +123,21 @@ export interface SpareBits {
   lsb: number;
 }
 
-function conn(port: string, kind: RegConn["kind"], name = "", hi = false): RegConn {
+function conn(
+  port: string,
+  kind: RegConn["kind"],
+  name = "",
+  hi = false,
+  bits: { msb: number; lsb: number } = { msb: 31, lsb: 0 },
+): RegConn {
   return {
     port,
     kind,
     name,
     hi,
+    msb: bits.msb,
+    lsb: bits.lsb,
+    pad: 31 - (bits.msb - bits.lsb),
     isSig: kind === "sig",
     isPerf: kind === "perf",
     isWire: kind === "wire",
@@ -138,6 +154,7 @@ function conn(port: string, kind: RegConn["kind"], name = "", hi = false): RegCo
 export function regConnections(
   regs: readonly RegfileReg[],
   aw: number,
+  counterBits: number,
 ): { conns: RegConn[]; wires: string[]; spare: SpareBits[]; addr: Record<string, AddrConn> } {
   const conns: RegConn[] = [];
   const wires: string[] = [];
@@ -159,7 +176,11 @@ export function regConnections(
       const m = /^(.*)_(LO|HI)$/.exec(r.name);
       const p = m === null ? undefined : perf[m[1] ?? ""];
       const sig = ro[r.name];
-      if (p !== undefined) conns.push(conn(`${r.port}_i`, "perf", p, m?.[2] === "HI"));
+      const hi = m?.[2] === "HI";
+      const bits = hi
+        ? { msb: counterBits - 1, lsb: 32 }
+        : { msb: Math.min(counterBits, 32) - 1, lsb: 0 };
+      if (p !== undefined) conns.push(conn(`${r.port}_i`, "perf", p, hi, bits));
       else if (sig !== undefined) conns.push(conn(`${r.port}_i`, "sig", sig));
       else conns.push(conn(`${r.port}_i`, "zero"));
     } else if (r.isW1c) {
@@ -188,7 +209,9 @@ export function regConnections(
   for (const base of JOB_ADDRESS_BASES) {
     const lo = `reg_${base.toLowerCase()}_lo_w`;
     const hi = `reg_${base.toLowerCase()}_hi_w`;
-    addr[base] = { lo, hi, hiMsb: aw - 33, wide: aw > 32 };
+    addr[base] = { lo, hi, hiMsb: aw - 33, wide: aw > 32, narrow: aw < 32, loMsb: aw - 1 };
+    // below 32 bits the _LO register's upper bits are not address bits
+    if (aw < 32) spare.push({ wire: lo, part: true, msb: 31, lsb: aw });
     used.add(`${base}_LO`);
     used.add(`${base}_HI`);
   }
@@ -211,7 +234,7 @@ export function topModules(
   const lwb = log2(p.wb);
   const mb = p.maskBytesPerBlock;
   const maskSplit = mb >= p.wb;
-  const rc = regConnections(regs, aw);
+  const rc = regConnections(regs, aw, d.regfile.counterBits);
   const shared = {
     AW: aw,
     DW: d.dma.dataWidth,
@@ -232,6 +255,13 @@ export function topModules(
     OBW: core.obW,
     ENTW: core.entryW,
     RPW: core.rpW,
+    // PERF_* counters (CW bits, modulo 2^CW); a job's partial counts and the engines' byte
+    // counts are SW bits (no more than 48); the job's products MW bits
+    CW: d.regfile.counterBits,
+    SW: Math.min(48, d.regfile.counterBits),
+    MW: Math.max(32, d.regfile.counterBits),
+    cwOverSw: d.regfile.counterBits > 48,
+    mwOverSw: Math.max(32, d.regfile.counterBits) > Math.min(48, d.regfile.counterBits),
   };
   const seq = `${n}_sequencer`;
   return [

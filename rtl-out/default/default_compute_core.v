@@ -74,10 +74,10 @@ module default_compute_core (
   output wire [256-1:0]     out_q_o,
   output wire [32-1:0]        out_nz_o,     // non-zero elements (the ReLU mask in FP)
   // Counters of the last job (cleared at start)
-  output reg  [47:0]           cnt_cycles_o,     // cycles busy
-  output reg  [47:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
-  output reg  [47:0]           cnt_out_skip_o,   // outputs not computed (masked)
-  output reg  [47:0]           cnt_rows_skip_o   // rows whose lanes were all masked
+  output reg  [48-1:0]           cnt_cycles_o,     // cycles busy
+  output reg  [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
+  output reg  [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
+  output reg  [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 64;
   localparam integer TP = 64;   // MAC units: T / 1 pass(es) a row of B
@@ -236,7 +236,7 @@ module default_compute_core (
   wire [LW:0]    row_pc   = popcount(row_mask);
   wire [LW:0]    row_skip = popcount(lane_ok) - row_pc;
   wire           row_all_masked = (row_mask == {T{1'b0}});
-  wire [47:0]    seg_macs = { {(47-SL){1'b0}}, popcount_sw(w_nz)} * { {(47-LW){1'b0}}, row_pc};
+  wire [48-1:0]    seg_macs = { {(48-1-SL){1'b0}}, popcount_sw(w_nz)} * { {(48-1-LW){1'b0}}, row_pc};
 
   // Output mask reads: row wj_q + 1 is always in flight, so the mask of the next row is there
   // when a row ends (wj_q + 2 when it ends in this cycle).
@@ -297,8 +297,8 @@ module default_compute_core (
             if (seg_end) begin
               wj_q <= wj_q + 1'b1;
               wm_q <= m_rdata;
-              cnt_out_skip_o  <= cnt_out_skip_o + { {(47-LW){1'b0}}, row_skip};
-              cnt_rows_skip_o <= cnt_rows_skip_o + { 47'd0, row_all_masked};
+              cnt_out_skip_o  <= cnt_out_skip_o + { {(48-1-LW){1'b0}}, row_skip};
+              cnt_rows_skip_o <= cnt_rows_skip_o + { {(48-1){1'b0}}, row_all_masked};
             end
             if (seg_wend) begin
               wa_q <= wa_q + 1'b1;

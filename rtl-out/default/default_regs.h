@@ -222,7 +222,7 @@
 #define DEFAULT_REG_JOB_OUT_BYTES_RESET 0x00000000u
 #define DEFAULT_REG_JOB_OUT_BYTES_MASK 0xffffffffu
 
-// PERF_CYCLES_LO (ro): Cycles busy (bits 31:0)
+// PERF_CYCLES_LO (ro): Cycles busy (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_CYCLES_LO 0x00000054u
 #define DEFAULT_REG_PERF_CYCLES_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_CYCLES_LO_MASK 0xffffffffu
@@ -232,7 +232,7 @@
 #define DEFAULT_REG_PERF_CYCLES_HI_RESET 0x00000000u
 #define DEFAULT_REG_PERF_CYCLES_HI_MASK 0xffffffffu
 
-// PERF_MACS_ISSUED_LO (ro): MACs issued to the array (bits 31:0)
+// PERF_MACS_ISSUED_LO (ro): MACs issued to the array (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_MACS_ISSUED_LO 0x0000005cu
 #define DEFAULT_REG_PERF_MACS_ISSUED_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_ISSUED_LO_MASK 0xffffffffu
@@ -242,7 +242,7 @@
 #define DEFAULT_REG_PERF_MACS_ISSUED_HI_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_ISSUED_HI_MASK 0xffffffffu
 
-// PERF_MACS_SKIP_IN_LO (ro): MACs skipped by input zero skipping (bits 31:0)
+// PERF_MACS_SKIP_IN_LO (ro): MACs skipped by input zero skipping (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_MACS_SKIP_IN_LO 0x00000064u
 #define DEFAULT_REG_PERF_MACS_SKIP_IN_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_SKIP_IN_LO_MASK 0xffffffffu
@@ -252,7 +252,7 @@
 #define DEFAULT_REG_PERF_MACS_SKIP_IN_HI_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_SKIP_IN_HI_MASK 0xffffffffu
 
-// PERF_MACS_SKIP_OUT_LO (ro): MACs skipped by output skipping (bits 31:0)
+// PERF_MACS_SKIP_OUT_LO (ro): MACs skipped by output skipping (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_MACS_SKIP_OUT_LO 0x0000006cu
 #define DEFAULT_REG_PERF_MACS_SKIP_OUT_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_SKIP_OUT_LO_MASK 0xffffffffu
@@ -262,7 +262,7 @@
 #define DEFAULT_REG_PERF_MACS_SKIP_OUT_HI_RESET 0x00000000u
 #define DEFAULT_REG_PERF_MACS_SKIP_OUT_HI_MASK 0xffffffffu
 
-// PERF_BYTES_RD_LO (ro): Bytes read over AXI (bits 31:0)
+// PERF_BYTES_RD_LO (ro): Bytes read over AXI (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_BYTES_RD_LO 0x00000074u
 #define DEFAULT_REG_PERF_BYTES_RD_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_BYTES_RD_LO_MASK 0xffffffffu
@@ -272,7 +272,7 @@
 #define DEFAULT_REG_PERF_BYTES_RD_HI_RESET 0x00000000u
 #define DEFAULT_REG_PERF_BYTES_RD_HI_MASK 0xffffffffu
 
-// PERF_BYTES_WR_LO (ro): Bytes written over AXI (bits 31:0)
+// PERF_BYTES_WR_LO (ro): Bytes written over AXI (bits 31:0 of a 64-bit counter)
 #define DEFAULT_REG_PERF_BYTES_WR_LO 0x0000007cu
 #define DEFAULT_REG_PERF_BYTES_WR_LO_RESET 0x00000000u
 #define DEFAULT_REG_PERF_BYTES_WR_LO_MASK 0xffffffffu

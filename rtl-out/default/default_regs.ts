@@ -52,27 +52,27 @@ export const REG = {
   JOB_OUT_MAX: 0x0000004c,
   /** Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes) (ro) */
   JOB_OUT_BYTES: 0x00000050,
-  /** Cycles busy (bits 31:0) (ro) */
+  /** Cycles busy (bits 31:0 of a 64-bit counter) (ro) */
   PERF_CYCLES_LO: 0x00000054,
   /** Cycles busy (bits 63:32) (ro) */
   PERF_CYCLES_HI: 0x00000058,
-  /** MACs issued to the array (bits 31:0) (ro) */
+  /** MACs issued to the array (bits 31:0 of a 64-bit counter) (ro) */
   PERF_MACS_ISSUED_LO: 0x0000005c,
   /** MACs issued to the array (bits 63:32) (ro) */
   PERF_MACS_ISSUED_HI: 0x00000060,
-  /** MACs skipped by input zero skipping (bits 31:0) (ro) */
+  /** MACs skipped by input zero skipping (bits 31:0 of a 64-bit counter) (ro) */
   PERF_MACS_SKIP_IN_LO: 0x00000064,
   /** MACs skipped by input zero skipping (bits 63:32) (ro) */
   PERF_MACS_SKIP_IN_HI: 0x00000068,
-  /** MACs skipped by output skipping (bits 31:0) (ro) */
+  /** MACs skipped by output skipping (bits 31:0 of a 64-bit counter) (ro) */
   PERF_MACS_SKIP_OUT_LO: 0x0000006c,
   /** MACs skipped by output skipping (bits 63:32) (ro) */
   PERF_MACS_SKIP_OUT_HI: 0x00000070,
-  /** Bytes read over AXI (bits 31:0) (ro) */
+  /** Bytes read over AXI (bits 31:0 of a 64-bit counter) (ro) */
   PERF_BYTES_RD_LO: 0x00000074,
   /** Bytes read over AXI (bits 63:32) (ro) */
   PERF_BYTES_RD_HI: 0x00000078,
-  /** Bytes written over AXI (bits 31:0) (ro) */
+  /** Bytes written over AXI (bits 31:0 of a 64-bit counter) (ro) */
   PERF_BYTES_WR_LO: 0x0000007c,
   /** Bytes written over AXI (bits 63:32) (ro) */
   PERF_BYTES_WR_HI: 0x00000080,

@@ -72,10 +72,10 @@ module large_compute_core (
   output wire [256-1:0]     out_q_o,
   output wire [32-1:0]        out_nz_o,     // non-zero elements (the ReLU mask in FP)
   // Counters of the last job (cleared at start)
-  output reg  [47:0]           cnt_cycles_o,     // cycles busy
-  output reg  [47:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
-  output reg  [47:0]           cnt_out_skip_o,   // outputs not computed (masked)
-  output reg  [47:0]           cnt_rows_skip_o   // rows whose lanes were all masked
+  output reg  [48-1:0]           cnt_cycles_o,     // cycles busy
+  output reg  [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
+  output reg  [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
+  output reg  [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 256;
   localparam integer TP = 256;   // MAC units: T / 1 pass(es) a row of B
@@ -240,8 +240,8 @@ module large_compute_core (
           dummy_q  <= pass_all_masked;
           remain_q <= pass_all_masked ? { {(CEW-1){1'b0}}, 1'b1} : rp_count;
           pc_q     <= row_pc;
-          cnt_out_skip_o  <= cnt_out_skip_o + { {(47-LW){1'b0}}, row_skip};
-          cnt_rows_skip_o <= cnt_rows_skip_o + { 47'd0, row_skip_cnt };
+          cnt_out_skip_o  <= cnt_out_skip_o + { {(48-1-LW){1'b0}}, row_skip};
+          cnt_rows_skip_o <= cnt_rows_skip_o + { {(48-1){1'b0}}, row_skip_cnt };
           state_q  <= S_ISSUE;
         end
         default: if (adv) begin  // S_ISSUE: one entry per advancing cycle
@@ -301,7 +301,7 @@ module large_compute_core (
         f2_sel_q   <= f1_r[4-1:0];
         // entries are the non-zeros of B: every one with a code is a MAC per computed lane
         if (f1_valid_q && f1_code != 8'd0)
-          cnt_macs_o <= cnt_macs_o + { {(47-LW){1'b0}}, f1_pc_q};
+          cnt_macs_o <= cnt_macs_o + { {(48-1-LW){1'b0}}, f1_pc_q};
       end
     end
   end

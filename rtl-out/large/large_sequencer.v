@@ -42,12 +42,12 @@ module large_sequencer (
   output wire [31:0]            status_o,       // STATUS
   output wire [1:0]             irq_set_o,      // IRQ_STATUS set pulses {error, done}
   output reg  [31:0]            out_bytes_o,    // JOB_OUT_BYTES
-  output reg  [63:0]            perf_cycles_o,
-  output reg  [63:0]            perf_issued_o,
-  output reg  [63:0]            perf_skip_in_o,
-  output reg  [63:0]            perf_skip_out_o,
-  output reg  [63:0]            perf_rd_o,
-  output reg  [63:0]            perf_wr_o,
+  output reg  [64-1:0]        perf_cycles_o,
+  output reg  [64-1:0]        perf_issued_o,
+  output reg  [64-1:0]        perf_skip_in_o,
+  output reg  [64-1:0]        perf_skip_out_o,
+  output reg  [64-1:0]        perf_rd_o,
+  output reg  [64-1:0]        perf_wr_o,
   // ---------------------------------------------------------------- read DMA
   output wire                   rd_cmd_valid_o,
   input  wire                   rd_cmd_ready_i,
@@ -63,7 +63,7 @@ module large_sequencer (
   input  wire                   rd_done_i,
   input  wire                   rd_err_i,
   input  wire [1:0]             rd_resp_i,
-  input  wire [47:0]            rd_bytes_i,
+  input  wire [48-1:0]        rd_bytes_i,
   // ---------------------------------------------------------------- write DMA
   output wire                   wr_cmd_valid_o,
   input  wire                   wr_cmd_ready_i,
@@ -81,7 +81,7 @@ module large_sequencer (
   input  wire                   wr_err_i,
   input  wire [1:0]             wr_resp_i,
   input  wire                   wr_overflow_i,
-  input  wire [47:0]            wr_bytes_i,
+  input  wire [48-1:0]        wr_bytes_i,
   // ---------------------------------------------------------------- decoder
   output wire                   dec_clear_o,    // local reset of the decoder (after a bad stream)
   output wire                   dec_cmd_valid_o,
@@ -142,8 +142,8 @@ module large_sequencer (
   input  wire [7:0]             core_out_scale_i,
   input  wire [256-1:0]        core_out_q_i,
   input  wire [32-1:0]         core_out_nz_i,
-  input  wire [47:0]            core_cnt_macs_i,
-  input  wire [47:0]            core_cnt_out_skip_i
+  input  wire [48-1:0]        core_cnt_macs_i,
+  input  wire [48-1:0]        core_cnt_out_skip_i
 );
   // Block size, its log2, bus bytes and bits, lanes and their log2.
   localparam integer K    = 32;
@@ -154,6 +154,10 @@ module large_sequencer (
   localparam integer T    = 256;
   localparam integer LT   = 8;
   localparam integer AW   = 40;
+  // PERF_* counters: CW bits, counted modulo 2^CW; a job's partial counts SW bits; products MW
+  localparam integer CW   = 64;
+  localparam integer SW   = 48;
+  localparam integer MW   = 64;
   // Output buffer: blocks and address width; word = {nz mask, scale, codes}.
   localparam integer OBD  = 2048;
   localparam integer OBA  = 11;
@@ -210,29 +214,30 @@ module large_sequencer (
   assign irq_set_o = irq_q;
 
   // ---------------------------------------------------------------- shift-add multiplier
-  // 48 x 16 bits, 16 cycles; used for the job's products (a handful per job).
-  reg  [63:0]     mul_a_q;
+  // MW x 16 bits modulo 2^MW, 16 cycles; used for the job's products (a handful per job): the
+  // output blocks and B's elements (32 bits), and the MAC counts (modulo the counters' width).
+  reg  [MW-1:0]   mul_a_q;
   reg  [15:0]     mul_b_q;
-  reg  [63:0]     mul_p_q;
+  reg  [MW-1:0]   mul_p_q;
   reg  [4:0]      mul_n_q;
   reg             mul_go;         // start a product this cycle (from the FSM)
-  reg  [47:0]     mul_a_in;
+  reg  [MW-1:0]   mul_a_in;
   reg  [15:0]     mul_b_in;
   wire            mul_busy = (mul_n_q != 5'd0);
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      mul_a_q <= 64'd0;
+      mul_a_q <= {MW{1'b0}};
       mul_b_q <= 16'd0;
-      mul_p_q <= 64'd0;
+      mul_p_q <= {MW{1'b0}};
       mul_n_q <= 5'd0;
     end else if (mul_go) begin
-      mul_a_q <= {16'd0, mul_a_in};
+      mul_a_q <= mul_a_in;
       mul_b_q <= mul_b_in;
-      mul_p_q <= 64'd0;
+      mul_p_q <= {MW{1'b0}};
       mul_n_q <= 5'd16;
     end else if (mul_busy) begin
       if (mul_b_q[0]) mul_p_q <= mul_p_q + mul_a_q;
-      mul_a_q <= {mul_a_q[62:0], 1'b0};
+      mul_a_q <= {mul_a_q[MW-2:0], 1'b0};
       mul_b_q <= {1'b0, mul_b_q[15:1]};
       mul_n_q <= mul_n_q - 5'd1;
     end
@@ -268,7 +273,11 @@ module large_sequencer (
   reg  [LT:0]     cp_lanes_q;     // the tile the core computes: rows, first output block, bank
   reg  [15:0]     cp_toff_q;
   reg             cpb_q;
-  reg  [47:0]     issued_q, oskipped_q;
+  reg  [SW-1:0]   issued_q, oskipped_q;   // the job's MACs issued and outputs skipped (modulo 2^SW)
+  wire [CW-1:0]   issued_cw   = { {(CW-SW){1'b0}}, issued_q };
+  wire [CW-1:0]   rd_bytes_cw = { {(CW-SW){1'b0}}, rd_bytes_i };
+  wire [CW-1:0]   wr_bytes_cw = { {(CW-SW){1'b0}}, wr_bytes_i };
+  wire [MW-1:0]   oskipped_mw = { {(MW-SW){1'b0}}, oskipped_q };
   wire [15:0]     i_left = I_q - i0_q;
   wire [LT:0]     lanes_next = (i_left >= T16) ? TL : i_left[LT:0];
   wire [15:0]     rpad = nbr_q << LK;                     // R rounded up to K
@@ -646,8 +655,8 @@ module large_sequencer (
       nan_q <= 1'b0; resp_q <= 2'd0;
       busy_q <= 1'b0; irq_q <= 2'd0;
       out_bytes_o <= 32'd0;
-      perf_cycles_o <= 64'd0; perf_issued_o <= 64'd0; perf_skip_in_o <= 64'd0;
-      perf_skip_out_o <= 64'd0; perf_rd_o <= 64'd0; perf_wr_o <= 64'd0;
+      perf_cycles_o <= {CW{1'b0}}; perf_issued_o <= {CW{1'b0}}; perf_skip_in_o <= {CW{1'b0}};
+      perf_skip_out_o <= {CW{1'b0}}; perf_rd_o <= {CW{1'b0}}; perf_wr_o <= {CW{1'b0}};
       rd_cv_q <= 1'b0; rd_ca_q <= {AW{1'b0}}; rd_cs_q <= {AW{1'b0}}; rd_cb_q <= 32'd0; rd_cr_q <= 16'd0;
       wr_cv_q <= 1'b0; wr_ca_q <= {AW{1'b0}}; wr_cs_q <= {AW{1'b0}}; wr_cb_q <= 32'd0; wr_cr_q <= 16'd0;
       rd_done_seen_q <= 1'b0;
@@ -655,7 +664,7 @@ module large_sequencer (
       aoff_q <= {AW{1'b0}}; soff_q <= {AW{1'b0}}; moff_q <= {AW{1'b0}}; toff_q <= 16'd0;
       ldb_q <= 1'b0; cp_lanes_q <= {(LT+1){1'b0}}; cp_toff_q <= 16'd0; cpb_q <= 1'b0;
       ls_q <= L_IDLE; cs_q <= 1'b0;
-      issued_q <= 48'd0; oskipped_q <= 48'd0;
+      issued_q <= {SW{1'b0}}; oskipped_q <= {SW{1'b0}};
       ld_active_q <= 1'b0; bdrain_q <= 1'b0; wdog_q <= 11'd0; dec_clr_q <= 1'b0;
       dec_cv_q <= 1'b0;
       hold_q <= {DW{1'b0}}; hb_q <= {(LWB+1){1'b0}};
@@ -683,18 +692,18 @@ module large_sequencer (
       blk_rst_q <= 1'b0;
       if (wr_cv_q && wr_cmd_ready_i) wr_open_q <= 1'b1;
       if (wr_valid_o && wr_ready_i && wr_last_o) wr_open_q <= 1'b0;
-      if (busy_q) perf_cycles_o <= perf_cycles_o + 64'd1;
+      if (busy_q) perf_cycles_o <= perf_cycles_o + { {(CW-1){1'b0}}, 1'b1};
       if (rd_cv_q && rd_cmd_ready_i) rd_cv_q <= 1'b0;
       if (wr_cv_q && wr_cmd_ready_i) wr_cv_q <= 1'b0;
       if (dec_cv_q && dec_cmd_ready_i) dec_cv_q <= 1'b0;
       if (core_sv_q && core_start_ready_i) core_sv_q <= 1'b0;
       if (rd_done_i) begin
         rd_done_seen_q <= 1'b1;
-        perf_rd_o <= perf_rd_o + {16'd0, rd_bytes_i};
+        perf_rd_o <= perf_rd_o + rd_bytes_cw;
         if (rd_err_i && !err_dma_q) begin err_dma_q <= 1'b1; resp_q <= rd_resp_i; end
       end
       if (wr_done_i) begin
-        perf_wr_o <= perf_wr_o + {16'd0, wr_bytes_i};
+        perf_wr_o <= perf_wr_o + wr_bytes_cw;
         if (wr_err_i && !err_dma_q) begin err_dma_q <= 1'b1; resp_q <= wr_resp_i; end
       end
       // byte unit
@@ -727,9 +736,9 @@ module large_sequencer (
           err_dim_q <= 1'b0; err_dma_q <= 1'b0; err_bfmt_q <= 1'b0; err_oov_q <= 1'b0;
           nan_q <= 1'b0; resp_q <= 2'd0;
           out_bytes_o <= 32'd0;
-          perf_cycles_o <= 64'd0; perf_issued_o <= 64'd0; perf_skip_in_o <= 64'd0;
-          perf_skip_out_o <= 64'd0; perf_rd_o <= 64'd0; perf_wr_o <= 64'd0;
-          issued_q <= 48'd0; oskipped_q <= 48'd0;
+          perf_cycles_o <= {CW{1'b0}}; perf_issued_o <= {CW{1'b0}}; perf_skip_in_o <= {CW{1'b0}};
+          perf_skip_out_o <= {CW{1'b0}}; perf_rd_o <= {CW{1'b0}}; perf_wr_o <= {CW{1'b0}};
+          issued_q <= {SW{1'b0}}; oskipped_q <= {SW{1'b0}};
           sub_q <= 3'd0;
           state_q <= S_CHK;
         end
@@ -932,11 +941,11 @@ module large_sequencer (
         default: if (!mul_busy) begin  // S_FIN
           // 0: I x J; 1: (I x J) x R; 2: (dense), outputs skipped x R; 3: counters; 5: done
           sub_q <= sub_q + 3'd1;
-          if (sub_q == 3'd2) perf_skip_in_o <= mul_p_q;
+          if (sub_q == 3'd2) perf_skip_in_o <= mul_p_q[CW-1:0];
           if (sub_q == 3'd3) begin
-            perf_issued_o   <= {16'd0, issued_q};
-            perf_skip_out_o <= mul_p_q;
-            perf_skip_in_o  <= perf_skip_in_o - {16'd0, issued_q} - mul_p_q;
+            perf_issued_o   <= issued_cw;
+            perf_skip_out_o <= mul_p_q[CW-1:0];
+            perf_skip_in_o  <= perf_skip_in_o - issued_cw - mul_p_q[CW-1:0];
             sub_q <= 3'd5;
           end
           if (sub_q >= 3'd5) begin
@@ -952,19 +961,19 @@ module large_sequencer (
   // multiplier operands per step
   always @* begin
     mul_go   = 1'b0;
-    mul_a_in = 48'd0;
+    mul_a_in = {MW{1'b0}};
     mul_b_in = 16'd0;
     if (!mul_busy) begin
       if (state_q == S_CHK && sub_q == 3'd0) begin
-        mul_go = 1'b1; mul_a_in = {32'd0, J_q}; mul_b_in = nbi_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, J_q}; mul_b_in = nbi_q;
       end else if (state_q == S_CHK && sub_q == 3'd1) begin
-        mul_go = 1'b1; mul_a_in = {32'd0, J_q}; mul_b_in = nbr_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, J_q}; mul_b_in = nbr_q;
       end else if (state_q == S_FIN && sub_q == 3'd0) begin
-        mul_go = 1'b1; mul_a_in = {32'd0, I_q}; mul_b_in = J_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, I_q}; mul_b_in = J_q;
       end else if (state_q == S_FIN && sub_q == 3'd1) begin
-        mul_go = 1'b1; mul_a_in = mul_p_q[47:0]; mul_b_in = R_q;
+        mul_go = 1'b1; mul_a_in = mul_p_q; mul_b_in = R_q;
       end else if (state_q == S_FIN && sub_q == 3'd2) begin
-        mul_go = 1'b1; mul_a_in = oskipped_q; mul_b_in = R_q;
+        mul_go = 1'b1; mul_a_in = oskipped_mw; mul_b_in = R_q;
       end
     end
   end

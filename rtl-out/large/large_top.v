@@ -95,7 +95,7 @@ module large_top (
   wire [31:0] seq_status;
   wire [31:0] seq_out_bytes;
   wire [1:0]  seq_irq_set;
-  wire [63:0] perf_cycles, perf_issued, perf_skip_in, perf_skip_out, perf_rd, perf_wr;
+  wire [64-1:0] perf_cycles, perf_issued, perf_skip_in, perf_skip_out, perf_rd, perf_wr;
   large_regfile u_regfile (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .s_axil_awaddr_i(s_axil_awaddr_i), .s_axil_awvalid_i(s_axil_awvalid_i),
@@ -184,7 +184,7 @@ module large_top (
   wire [128-1:0] rd_data;
   wire [16-1:0] rd_keep;
   wire [1:0]      rd_resp;
-  wire [47:0]     rd_bytes;
+  wire [48-1:0]     rd_bytes;
   large_axi_dma_rd u_dma_rd (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(rd_cmd_valid), .cmd_ready_o(rd_cmd_ready), .cmd_addr_i(rd_cmd_addr),
@@ -207,7 +207,7 @@ module large_top (
   wire [128-1:0] wr_data;
   wire [16-1:0] wr_keep;
   wire [1:0]      wr_resp;
-  wire [47:0]     wr_bytes;
+  wire [48-1:0]     wr_bytes;
   large_axi_dma_wr u_dma_wr (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(wr_cmd_valid), .cmd_ready_o(wr_cmd_ready), .cmd_addr_i(wr_cmd_addr),
@@ -274,7 +274,7 @@ module large_top (
   wire [7:0]      core_out_scale;
   wire [256-1:0] core_out_q;
   wire [32-1:0]  core_out_nz;
-  wire [47:0]     core_cnt_cycles, core_cnt_macs, core_cnt_out_skip, core_cnt_rows_skip;
+  wire [48-1:0]     core_cnt_cycles, core_cnt_macs, core_cnt_out_skip, core_cnt_rows_skip;
   large_compute_core u_core (
     .clk_i(clk_i), .rst_ni(srst_n), .ld_bank_i(ld_bank),
     .a_we_i(a_we), .a_lane_i(a_lane), .a_addr_i(a_addr), .a_data_i(a_data),

@@ -94,7 +94,7 @@ module tiny_board #(
   );
 
   // ------------------------------------------------------------------ processor and memory
-  wire [32-1:0] araddr, awaddr;
+  wire [20-1:0] araddr, awaddr;
   wire [7:0]      arlen, awlen;
   wire            arvalid, arready, rlast, rvalid, rready;
   wire            awvalid, awready, wlast, wvalid, wready, bvalid, bready;

@@ -14,7 +14,7 @@
 `default_nettype none
 
 module tiny_board_ram #(
-  parameter integer AW      = 32,     // AXI address width
+  parameter integer AW      = 20,     // AXI address width
   parameter integer DW      = 32,     // AXI data width: NB byte lanes
   parameter integer NB      = 4,     // bytes per word
   parameter integer LNB     = 2,    // log2(NB)

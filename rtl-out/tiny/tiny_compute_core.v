@@ -72,10 +72,10 @@ module tiny_compute_core (
   output wire [64-1:0]     out_q_o,
   output wire [8-1:0]        out_nz_o,     // non-zero elements (the ReLU mask in FP)
   // Counters of the last job (cleared at start)
-  output reg  [47:0]           cnt_cycles_o,     // cycles busy
-  output reg  [47:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
-  output reg  [47:0]           cnt_out_skip_o,   // outputs not computed (masked)
-  output reg  [47:0]           cnt_rows_skip_o   // rows whose lanes were all masked
+  output reg  [32-1:0]           cnt_cycles_o,     // cycles busy
+  output reg  [32-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
+  output reg  [32-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
+  output reg  [32-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 8;
   localparam integer TP = 4;   // MAC units: T / 2 pass(es) a row of B
@@ -225,8 +225,8 @@ module tiny_compute_core (
       row_re    <= 1'b0;
       row_raddr <= {JW{1'b0}};
       bank_q    <= 1'b0;
-      cnt_out_skip_o  <= 48'd0;
-      cnt_rows_skip_o <= 48'd0;
+      cnt_out_skip_o  <= 32'd0;
+      cnt_rows_skip_o <= 32'd0;
     end else begin
       row_re <= 1'b0;
       case (state_q)
@@ -239,8 +239,8 @@ module tiny_compute_core (
           tm_q      <= job_tm_i;
           te_q      <= job_te_i;
           j_q       <= {(JW+1){1'b0}};
-          cnt_out_skip_o  <= 48'd0;
-          cnt_rows_skip_o <= 48'd0;
+          cnt_out_skip_o  <= 32'd0;
+          cnt_rows_skip_o <= 32'd0;
           row_re    <= 1'b1;
           row_raddr <= {JW{1'b0}};
           state_q   <= S_FETCH;
@@ -251,8 +251,8 @@ module tiny_compute_core (
           dummy_q  <= pass_all_masked;
           remain_q <= pass_all_masked ? { {(CEW-1){1'b0}}, 1'b1} : rp_count;
           pc_q     <= row_pc;
-          cnt_out_skip_o  <= cnt_out_skip_o + { {(47-LW){1'b0}}, row_skip};
-          cnt_rows_skip_o <= cnt_rows_skip_o + { 47'd0, row_skip_cnt };
+          cnt_out_skip_o  <= cnt_out_skip_o + { {(32-1-LW){1'b0}}, row_skip};
+          cnt_rows_skip_o <= cnt_rows_skip_o + { {(32-1){1'b0}}, row_skip_cnt };
           state_q  <= S_ISSUE;
         end
         default: if (adv) begin  // S_ISSUE: one entry per advancing cycle
@@ -305,9 +305,9 @@ module tiny_compute_core (
       f2_blast_q <= 1'b0;
       f2_dlast_q <= 1'b0;
       f2_sel_q   <= 2'd0;
-      cnt_macs_o <= 48'd0;
+      cnt_macs_o <= 32'd0;
     end else begin
-      if (job_accept) cnt_macs_o <= 48'd0;
+      if (job_accept) cnt_macs_o <= 32'd0;
       if (adv) begin
         f1_valid_q <= issuing;
         f1_dummy_q <= dummy_q;
@@ -321,7 +321,7 @@ module tiny_compute_core (
         f2_sel_q   <= f1_r[2-1:0];
         // entries are the non-zeros of B: every one with a code is a MAC per computed lane
         if (f1_valid_q && f1_code != 8'd0)
-          cnt_macs_o <= cnt_macs_o + { {(47-LW){1'b0}}, f1_pc_q};
+          cnt_macs_o <= cnt_macs_o + { {(32-1-LW){1'b0}}, f1_pc_q};
       end
     end
   end
@@ -498,15 +498,15 @@ module tiny_compute_core (
       busy_q       <= 1'b0;
       done_q       <= 1'b0;
       rows_out_q   <= {(JW+1){1'b0}};
-      cnt_cycles_o <= 48'd0;
+      cnt_cycles_o <= 32'd0;
     end else begin
       done_q <= 1'b0;
       if (job_accept) begin
         busy_q       <= 1'b1;
         rows_out_q   <= {(JW+1){1'b0}};
-        cnt_cycles_o <= 48'd0;
+        cnt_cycles_o <= 32'd0;
       end else if (busy_q) begin
-        cnt_cycles_o <= cnt_cycles_o + 48'd1;
+        cnt_cycles_o <= cnt_cycles_o + 32'd1;
         if (out_row_done) begin
           rows_out_q <= rows_out_q + 1'b1;
           if (rows_out_q + 1'b1 == rows_q) begin

@@ -8,7 +8,7 @@
 #define TINY_REGS_H
 
 #define TINY_REGFILE_ADDR_WIDTH 8u
-#define TINY_REG_COUNT 33u
+#define TINY_REG_COUNT 27u
 
 // ID (const): Identification: 0x5BF8 and the register-map version
 #define TINY_REG_ID 0x00000000u
@@ -172,45 +172,66 @@
 #define TINY_REG_JOB_THRESHOLD_TE_WIDTH 8u
 #define TINY_REG_JOB_THRESHOLD_TE_MASK 0x0000ff00u
 
-// JOB_ADDR_A_LO (rw): Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 31:0)
+// JOB_ADDR_A_LO (rw): Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 19:0)
 #define TINY_REG_JOB_ADDR_A_LO 0x0000002cu
 #define TINY_REG_JOB_ADDR_A_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_A_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_A_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_A_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_A_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_A_LO_ADDR_MASK 0x000fffffu
 
-// JOB_ADDR_A_SCALE_LO (rw): Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 31:0)
+// JOB_ADDR_A_SCALE_LO (rw): Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 19:0)
 #define TINY_REG_JOB_ADDR_A_SCALE_LO 0x00000030u
 #define TINY_REG_JOB_ADDR_A_SCALE_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_A_SCALE_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_A_SCALE_LO_ADDR_MASK 0x000fffffu
 
-// JOB_ADDR_B_LO (rw): Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 31:0)
+// JOB_ADDR_B_LO (rw): Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 19:0)
 #define TINY_REG_JOB_ADDR_B_LO 0x00000034u
 #define TINY_REG_JOB_ADDR_B_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_B_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_B_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_B_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_B_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_B_LO_ADDR_MASK 0x000fffffu
 
 // JOB_B_BYTES (rw): Bytes of operand B's stream
 #define TINY_REG_JOB_B_BYTES 0x00000038u
 #define TINY_REG_JOB_B_BYTES_RESET 0x00000000u
 #define TINY_REG_JOB_B_BYTES_MASK 0xffffffffu
 
-// JOB_ADDR_MASK_IN_LO (rw): Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 31:0)
+// JOB_ADDR_MASK_IN_LO (rw): Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 19:0)
 #define TINY_REG_JOB_ADDR_MASK_IN_LO 0x0000003cu
 #define TINY_REG_JOB_ADDR_MASK_IN_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_MASK_IN_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_MASK_IN_LO_ADDR_MASK 0x000fffffu
 
-// JOB_ADDR_OUT_LO (rw): Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 31:0)
+// JOB_ADDR_OUT_LO (rw): Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 19:0)
 #define TINY_REG_JOB_ADDR_OUT_LO 0x00000040u
 #define TINY_REG_JOB_ADDR_OUT_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_OUT_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_OUT_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_OUT_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_OUT_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_OUT_LO_ADDR_MASK 0x000fffffu
 
-// JOB_ADDR_OUT_SCALE_LO (rw): Raw output block scales: J rows of ceil(I / k) bytes (bits 31:0)
+// JOB_ADDR_OUT_SCALE_LO (rw): Raw output block scales: J rows of ceil(I / k) bytes (bits 19:0)
 #define TINY_REG_JOB_ADDR_OUT_SCALE_LO 0x00000044u
 #define TINY_REG_JOB_ADDR_OUT_SCALE_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_OUT_SCALE_LO_ADDR_MASK 0x000fffffu
 
-// JOB_ADDR_MASK_OUT_LO (rw): Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 31:0)
+// JOB_ADDR_MASK_OUT_LO (rw): Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 19:0)
 #define TINY_REG_JOB_ADDR_MASK_OUT_LO 0x00000048u
 #define TINY_REG_JOB_ADDR_MASK_OUT_LO_RESET 0x00000000u
-#define TINY_REG_JOB_ADDR_MASK_OUT_LO_MASK 0xffffffffu
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_MASK 0x000fffffu
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_ADDR_LSB 0u
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_ADDR_WIDTH 20u
+#define TINY_REG_JOB_ADDR_MASK_OUT_LO_ADDR_MASK 0x000fffffu
 
 // JOB_OUT_MAX (rw): Bytes available at JOB_ADDR_OUT for a compressed output
 #define TINY_REG_JOB_OUT_MAX 0x0000004cu
@@ -222,64 +243,34 @@
 #define TINY_REG_JOB_OUT_BYTES_RESET 0x00000000u
 #define TINY_REG_JOB_OUT_BYTES_MASK 0xffffffffu
 
-// PERF_CYCLES_LO (ro): Cycles busy (bits 31:0)
+// PERF_CYCLES_LO (ro): Cycles busy (bits 31:0 of a 32-bit counter)
 #define TINY_REG_PERF_CYCLES_LO 0x00000054u
 #define TINY_REG_PERF_CYCLES_LO_RESET 0x00000000u
 #define TINY_REG_PERF_CYCLES_LO_MASK 0xffffffffu
 
-// PERF_CYCLES_HI (ro): Cycles busy (bits 63:32)
-#define TINY_REG_PERF_CYCLES_HI 0x00000058u
-#define TINY_REG_PERF_CYCLES_HI_RESET 0x00000000u
-#define TINY_REG_PERF_CYCLES_HI_MASK 0xffffffffu
-
-// PERF_MACS_ISSUED_LO (ro): MACs issued to the array (bits 31:0)
-#define TINY_REG_PERF_MACS_ISSUED_LO 0x0000005cu
+// PERF_MACS_ISSUED_LO (ro): MACs issued to the array (bits 31:0 of a 32-bit counter)
+#define TINY_REG_PERF_MACS_ISSUED_LO 0x00000058u
 #define TINY_REG_PERF_MACS_ISSUED_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_ISSUED_LO_MASK 0xffffffffu
 
-// PERF_MACS_ISSUED_HI (ro): MACs issued to the array (bits 63:32)
-#define TINY_REG_PERF_MACS_ISSUED_HI 0x00000060u
-#define TINY_REG_PERF_MACS_ISSUED_HI_RESET 0x00000000u
-#define TINY_REG_PERF_MACS_ISSUED_HI_MASK 0xffffffffu
-
-// PERF_MACS_SKIP_IN_LO (ro): MACs skipped by input zero skipping (bits 31:0)
-#define TINY_REG_PERF_MACS_SKIP_IN_LO 0x00000064u
+// PERF_MACS_SKIP_IN_LO (ro): MACs skipped by input zero skipping (bits 31:0 of a 32-bit counter)
+#define TINY_REG_PERF_MACS_SKIP_IN_LO 0x0000005cu
 #define TINY_REG_PERF_MACS_SKIP_IN_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_IN_LO_MASK 0xffffffffu
 
-// PERF_MACS_SKIP_IN_HI (ro): MACs skipped by input zero skipping (bits 63:32)
-#define TINY_REG_PERF_MACS_SKIP_IN_HI 0x00000068u
-#define TINY_REG_PERF_MACS_SKIP_IN_HI_RESET 0x00000000u
-#define TINY_REG_PERF_MACS_SKIP_IN_HI_MASK 0xffffffffu
-
-// PERF_MACS_SKIP_OUT_LO (ro): MACs skipped by output skipping (bits 31:0)
-#define TINY_REG_PERF_MACS_SKIP_OUT_LO 0x0000006cu
+// PERF_MACS_SKIP_OUT_LO (ro): MACs skipped by output skipping (bits 31:0 of a 32-bit counter)
+#define TINY_REG_PERF_MACS_SKIP_OUT_LO 0x00000060u
 #define TINY_REG_PERF_MACS_SKIP_OUT_LO_RESET 0x00000000u
 #define TINY_REG_PERF_MACS_SKIP_OUT_LO_MASK 0xffffffffu
 
-// PERF_MACS_SKIP_OUT_HI (ro): MACs skipped by output skipping (bits 63:32)
-#define TINY_REG_PERF_MACS_SKIP_OUT_HI 0x00000070u
-#define TINY_REG_PERF_MACS_SKIP_OUT_HI_RESET 0x00000000u
-#define TINY_REG_PERF_MACS_SKIP_OUT_HI_MASK 0xffffffffu
-
-// PERF_BYTES_RD_LO (ro): Bytes read over AXI (bits 31:0)
-#define TINY_REG_PERF_BYTES_RD_LO 0x00000074u
+// PERF_BYTES_RD_LO (ro): Bytes read over AXI (bits 31:0 of a 32-bit counter)
+#define TINY_REG_PERF_BYTES_RD_LO 0x00000064u
 #define TINY_REG_PERF_BYTES_RD_LO_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_RD_LO_MASK 0xffffffffu
 
-// PERF_BYTES_RD_HI (ro): Bytes read over AXI (bits 63:32)
-#define TINY_REG_PERF_BYTES_RD_HI 0x00000078u
-#define TINY_REG_PERF_BYTES_RD_HI_RESET 0x00000000u
-#define TINY_REG_PERF_BYTES_RD_HI_MASK 0xffffffffu
-
-// PERF_BYTES_WR_LO (ro): Bytes written over AXI (bits 31:0)
-#define TINY_REG_PERF_BYTES_WR_LO 0x0000007cu
+// PERF_BYTES_WR_LO (ro): Bytes written over AXI (bits 31:0 of a 32-bit counter)
+#define TINY_REG_PERF_BYTES_WR_LO 0x00000068u
 #define TINY_REG_PERF_BYTES_WR_LO_RESET 0x00000000u
 #define TINY_REG_PERF_BYTES_WR_LO_MASK 0xffffffffu
-
-// PERF_BYTES_WR_HI (ro): Bytes written over AXI (bits 63:32)
-#define TINY_REG_PERF_BYTES_WR_HI 0x00000080u
-#define TINY_REG_PERF_BYTES_WR_HI_RESET 0x00000000u
-#define TINY_REG_PERF_BYTES_WR_HI_MASK 0xffffffffu
 
 #endif // TINY_REGS_H

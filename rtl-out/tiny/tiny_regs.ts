@@ -32,50 +32,38 @@ export const REG = {
   JOB_DIM_R: 0x00000024,
   /** Sparsity-scaling threshold tm * 2^te (rw) */
   JOB_THRESHOLD: 0x00000028,
-  /** Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 31:0) (rw) */
+  /** Operand A codes: I rows of ceil(R / k) x k bytes, contiguous (bits 19:0) (rw) */
   JOB_ADDR_A_LO: 0x0000002c,
-  /** Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 31:0) (rw) */
+  /** Operand A block scales: I rows of ceil(R / k) bytes, contiguous (bits 19:0) (rw) */
   JOB_ADDR_A_SCALE_LO: 0x00000030,
-  /** Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 31:0) (rw) */
+  /** Operand B: codec stream of J x ceil(R / k) blocks, row by row (bits 19:0) (rw) */
   JOB_ADDR_B_LO: 0x00000034,
   /** Bytes of operand B's stream (rw) */
   JOB_B_BYTES: 0x00000038,
-  /** Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  /** Output mask read with OUT_SKIP: J rows of ceil(I / k) x k bits (bits 19:0) (rw) */
   JOB_ADDR_MASK_IN_LO: 0x0000003c,
-  /** Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 31:0) (rw) */
+  /** Output: codec stream, or raw codes (J rows of ceil(I / k) x k bytes) (bits 19:0) (rw) */
   JOB_ADDR_OUT_LO: 0x00000040,
-  /** Raw output block scales: J rows of ceil(I / k) bytes (bits 31:0) (rw) */
+  /** Raw output block scales: J rows of ceil(I / k) bytes (bits 19:0) (rw) */
   JOB_ADDR_OUT_SCALE_LO: 0x00000044,
-  /** Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 31:0) (rw) */
+  /** Output mask written with WRITE_MASK: J rows of ceil(I / k) x k bits (bits 19:0) (rw) */
   JOB_ADDR_MASK_OUT_LO: 0x00000048,
   /** Bytes available at JOB_ADDR_OUT for a compressed output (rw) */
   JOB_OUT_MAX: 0x0000004c,
   /** Bytes of the last job's output at JOB_ADDR_OUT (stream length, or raw code bytes) (ro) */
   JOB_OUT_BYTES: 0x00000050,
-  /** Cycles busy (bits 31:0) (ro) */
+  /** Cycles busy (bits 31:0 of a 32-bit counter) (ro) */
   PERF_CYCLES_LO: 0x00000054,
-  /** Cycles busy (bits 63:32) (ro) */
-  PERF_CYCLES_HI: 0x00000058,
-  /** MACs issued to the array (bits 31:0) (ro) */
-  PERF_MACS_ISSUED_LO: 0x0000005c,
-  /** MACs issued to the array (bits 63:32) (ro) */
-  PERF_MACS_ISSUED_HI: 0x00000060,
-  /** MACs skipped by input zero skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_IN_LO: 0x00000064,
-  /** MACs skipped by input zero skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_IN_HI: 0x00000068,
-  /** MACs skipped by output skipping (bits 31:0) (ro) */
-  PERF_MACS_SKIP_OUT_LO: 0x0000006c,
-  /** MACs skipped by output skipping (bits 63:32) (ro) */
-  PERF_MACS_SKIP_OUT_HI: 0x00000070,
-  /** Bytes read over AXI (bits 31:0) (ro) */
-  PERF_BYTES_RD_LO: 0x00000074,
-  /** Bytes read over AXI (bits 63:32) (ro) */
-  PERF_BYTES_RD_HI: 0x00000078,
-  /** Bytes written over AXI (bits 31:0) (ro) */
-  PERF_BYTES_WR_LO: 0x0000007c,
-  /** Bytes written over AXI (bits 63:32) (ro) */
-  PERF_BYTES_WR_HI: 0x00000080,
+  /** MACs issued to the array (bits 31:0 of a 32-bit counter) (ro) */
+  PERF_MACS_ISSUED_LO: 0x00000058,
+  /** MACs skipped by input zero skipping (bits 31:0 of a 32-bit counter) (ro) */
+  PERF_MACS_SKIP_IN_LO: 0x0000005c,
+  /** MACs skipped by output skipping (bits 31:0 of a 32-bit counter) (ro) */
+  PERF_MACS_SKIP_OUT_LO: 0x00000060,
+  /** Bytes read over AXI (bits 31:0 of a 32-bit counter) (ro) */
+  PERF_BYTES_RD_LO: 0x00000064,
+  /** Bytes written over AXI (bits 31:0 of a 32-bit counter) (ro) */
+  PERF_BYTES_WR_LO: 0x00000068,
 } as const;
 
 export type RegName = keyof typeof REG;
@@ -104,17 +92,11 @@ export const KIND: Readonly<Record<RegName, "const" | "ro" | "rw" | "w1p" | "w1c
   JOB_OUT_MAX: "rw",
   JOB_OUT_BYTES: "ro",
   PERF_CYCLES_LO: "ro",
-  PERF_CYCLES_HI: "ro",
   PERF_MACS_ISSUED_LO: "ro",
-  PERF_MACS_ISSUED_HI: "ro",
   PERF_MACS_SKIP_IN_LO: "ro",
-  PERF_MACS_SKIP_IN_HI: "ro",
   PERF_MACS_SKIP_OUT_LO: "ro",
-  PERF_MACS_SKIP_OUT_HI: "ro",
   PERF_BYTES_RD_LO: "ro",
-  PERF_BYTES_RD_HI: "ro",
   PERF_BYTES_WR_LO: "ro",
-  PERF_BYTES_WR_HI: "ro",
 };
 
 /** Reset value of every register. */
@@ -141,17 +123,11 @@ export const RESET: Readonly<Record<RegName, number>> = {
   JOB_OUT_MAX: 0x00000000,
   JOB_OUT_BYTES: 0x00000000,
   PERF_CYCLES_LO: 0x00000000,
-  PERF_CYCLES_HI: 0x00000000,
   PERF_MACS_ISSUED_LO: 0x00000000,
-  PERF_MACS_ISSUED_HI: 0x00000000,
   PERF_MACS_SKIP_IN_LO: 0x00000000,
-  PERF_MACS_SKIP_IN_HI: 0x00000000,
   PERF_MACS_SKIP_OUT_LO: 0x00000000,
-  PERF_MACS_SKIP_OUT_HI: 0x00000000,
   PERF_BYTES_RD_LO: 0x00000000,
-  PERF_BYTES_RD_HI: 0x00000000,
   PERF_BYTES_WR_LO: 0x00000000,
-  PERF_BYTES_WR_HI: 0x00000000,
 };
 
 /** Implemented bits of every register. */
@@ -167,28 +143,22 @@ export const MASK: Readonly<Record<RegName, number>> = {
   JOB_DIM_J: 0x0000ffff,
   JOB_DIM_R: 0x0000ffff,
   JOB_THRESHOLD: 0x0000ffff,
-  JOB_ADDR_A_LO: 0xffffffff,
-  JOB_ADDR_A_SCALE_LO: 0xffffffff,
-  JOB_ADDR_B_LO: 0xffffffff,
+  JOB_ADDR_A_LO: 0x000fffff,
+  JOB_ADDR_A_SCALE_LO: 0x000fffff,
+  JOB_ADDR_B_LO: 0x000fffff,
   JOB_B_BYTES: 0xffffffff,
-  JOB_ADDR_MASK_IN_LO: 0xffffffff,
-  JOB_ADDR_OUT_LO: 0xffffffff,
-  JOB_ADDR_OUT_SCALE_LO: 0xffffffff,
-  JOB_ADDR_MASK_OUT_LO: 0xffffffff,
+  JOB_ADDR_MASK_IN_LO: 0x000fffff,
+  JOB_ADDR_OUT_LO: 0x000fffff,
+  JOB_ADDR_OUT_SCALE_LO: 0x000fffff,
+  JOB_ADDR_MASK_OUT_LO: 0x000fffff,
   JOB_OUT_MAX: 0xffffffff,
   JOB_OUT_BYTES: 0xffffffff,
   PERF_CYCLES_LO: 0xffffffff,
-  PERF_CYCLES_HI: 0xffffffff,
   PERF_MACS_ISSUED_LO: 0xffffffff,
-  PERF_MACS_ISSUED_HI: 0xffffffff,
   PERF_MACS_SKIP_IN_LO: 0xffffffff,
-  PERF_MACS_SKIP_IN_HI: 0xffffffff,
   PERF_MACS_SKIP_OUT_LO: 0xffffffff,
-  PERF_MACS_SKIP_OUT_HI: 0xffffffff,
   PERF_BYTES_RD_LO: 0xffffffff,
-  PERF_BYTES_RD_HI: 0xffffffff,
   PERF_BYTES_WR_LO: 0xffffffff,
-  PERF_BYTES_WR_HI: 0xffffffff,
 };
 
 /** Values of the registers fixed at generation. */
@@ -290,5 +260,33 @@ export const FIELD = {
     TM: { lsb: 0, width: 8 },
     /** exponent, two's complement */
     TE: { lsb: 8, width: 8 },
+  },
+  JOB_ADDR_A_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_A_SCALE_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_B_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_MASK_IN_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_OUT_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_OUT_SCALE_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
+  },
+  JOB_ADDR_MASK_OUT_LO: {
+    /** address bits 19:0 */
+    ADDR: { lsb: 0, width: 20 },
   },
 } as const;

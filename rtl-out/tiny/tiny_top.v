@@ -33,7 +33,7 @@ module tiny_top (
   input  wire                 s_axil_rready_i,
   // AXI4 master: read channels
   output wire [0:0]           m_axi_arid_o,
-  output wire [32-1:0]      m_axi_araddr_o,
+  output wire [20-1:0]      m_axi_araddr_o,
   output wire [7:0]           m_axi_arlen_o,
   output wire [2:0]           m_axi_arsize_o,
   output wire [1:0]           m_axi_arburst_o,
@@ -48,7 +48,7 @@ module tiny_top (
   output wire                 m_axi_rready_o,
   // AXI4 master: write channels
   output wire [0:0]           m_axi_awid_o,
-  output wire [32-1:0]      m_axi_awaddr_o,
+  output wire [20-1:0]      m_axi_awaddr_o,
   output wire [7:0]           m_axi_awlen_o,
   output wire [2:0]           m_axi_awsize_o,
   output wire [1:0]           m_axi_awburst_o,
@@ -88,7 +88,7 @@ module tiny_top (
   wire [31:0] seq_status;
   wire [31:0] seq_out_bytes;
   wire [1:0]  seq_irq_set;
-  wire [63:0] perf_cycles, perf_issued, perf_skip_in, perf_skip_out, perf_rd, perf_wr;
+  wire [32-1:0] perf_cycles, perf_issued, perf_skip_in, perf_skip_out, perf_rd, perf_wr;
   tiny_regfile u_regfile (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .s_axil_awaddr_i(s_axil_awaddr_i), .s_axil_awvalid_i(s_axil_awvalid_i),
@@ -121,17 +121,11 @@ module tiny_top (
     .reg_job_out_max_o(reg_job_out_max_w),
     .reg_job_out_bytes_i(seq_out_bytes),
     .reg_perf_cycles_lo_i(perf_cycles[31:0]),
-    .reg_perf_cycles_hi_i(perf_cycles[63:32]),
     .reg_perf_macs_issued_lo_i(perf_issued[31:0]),
-    .reg_perf_macs_issued_hi_i(perf_issued[63:32]),
     .reg_perf_macs_skip_in_lo_i(perf_skip_in[31:0]),
-    .reg_perf_macs_skip_in_hi_i(perf_skip_in[63:32]),
     .reg_perf_macs_skip_out_lo_i(perf_skip_out[31:0]),
-    .reg_perf_macs_skip_out_hi_i(perf_skip_out[63:32]),
     .reg_perf_bytes_rd_lo_i(perf_rd[31:0]),
-    .reg_perf_bytes_rd_hi_i(perf_rd[63:32]),
     .reg_perf_bytes_wr_lo_i(perf_wr[31:0]),
-    .reg_perf_bytes_wr_hi_i(perf_wr[63:32]),
     .irq_o(irq_o)
   );
 
@@ -159,18 +153,18 @@ module tiny_top (
   // extra registers, which the host reads back. Collected here so that lint sees them consumed.
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused_regs = ^{ 1'b0, reg_cmd_w[31:2], reg_job_mode_w[31:4], reg_job_threshold_w[31:16],
-                       reg_irq_enable_w, reg_irq_status_w };
+                       reg_irq_enable_w, reg_irq_status_w, reg_job_addr_a_lo_w[31:20], reg_job_addr_a_scale_lo_w[31:20], reg_job_addr_b_lo_w[31:20], reg_job_addr_mask_in_lo_w[31:20], reg_job_addr_out_lo_w[31:20], reg_job_addr_out_scale_lo_w[31:20], reg_job_addr_mask_out_lo_w[31:20] };
   /* verilator lint_on UNUSEDSIGNAL */
 
   // ---------------------------------------------------------------- DMA engines
   wire            rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready, rd_last, rd_busy, rd_done, rd_err;
-  wire [32-1:0] rd_cmd_addr, rd_cmd_stride;
+  wire [20-1:0] rd_cmd_addr, rd_cmd_stride;
   wire [31:0]     rd_cmd_row_bytes;
   wire [15:0]     rd_cmd_rows;
   wire [32-1:0] rd_data;
   wire [4-1:0] rd_keep;
   wire [1:0]      rd_resp;
-  wire [47:0]     rd_bytes;
+  wire [32-1:0]     rd_bytes;
   tiny_axi_dma_rd u_dma_rd (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(rd_cmd_valid), .cmd_ready_o(rd_cmd_ready), .cmd_addr_i(rd_cmd_addr),
@@ -187,13 +181,13 @@ module tiny_top (
 
   wire            wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready, wr_last, wr_busy, wr_done, wr_err;
   wire            wr_overflow;
-  wire [32-1:0] wr_cmd_addr, wr_cmd_stride;
+  wire [20-1:0] wr_cmd_addr, wr_cmd_stride;
   wire [31:0]     wr_cmd_row_bytes;
   wire [15:0]     wr_cmd_rows;
   wire [32-1:0] wr_data;
   wire [4-1:0] wr_keep;
   wire [1:0]      wr_resp;
-  wire [47:0]     wr_bytes;
+  wire [32-1:0]     wr_bytes;
   tiny_axi_dma_wr u_dma_wr (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .cmd_valid_i(wr_cmd_valid), .cmd_ready_o(wr_cmd_ready), .cmd_addr_i(wr_cmd_addr),
@@ -260,7 +254,7 @@ module tiny_top (
   wire [7:0]      core_out_scale;
   wire [64-1:0] core_out_q;
   wire [8-1:0]  core_out_nz;
-  wire [47:0]     core_cnt_cycles, core_cnt_macs, core_cnt_out_skip, core_cnt_rows_skip;
+  wire [32-1:0]     core_cnt_cycles, core_cnt_macs, core_cnt_out_skip, core_cnt_rows_skip;
   tiny_compute_core u_core (
     .clk_i(clk_i), .rst_ni(srst_n), .ld_bank_i(ld_bank),
     .a_we_i(a_we), .a_lane_i(a_lane), .a_addr_i(a_addr), .a_data_i(a_data),
@@ -295,9 +289,9 @@ module tiny_top (
     .mode_i(reg_job_mode_w[3:0]),
     .dim_i_i(reg_job_dim_i_w), .dim_j_i(reg_job_dim_j_w), .dim_r_i(reg_job_dim_r_w),
     .thr_i(reg_job_threshold_w[15:0]),
-    .addr_a_i(reg_job_addr_a_lo_w), .addr_as_i(reg_job_addr_a_scale_lo_w), .addr_b_i(reg_job_addr_b_lo_w),
-    .b_bytes_i(reg_job_b_bytes_w), .addr_mi_i(reg_job_addr_mask_in_lo_w), .addr_out_i(reg_job_addr_out_lo_w),
-    .addr_os_i(reg_job_addr_out_scale_lo_w), .addr_mo_i(reg_job_addr_mask_out_lo_w), .out_max_i(reg_job_out_max_w),
+    .addr_a_i(reg_job_addr_a_lo_w[19:0]), .addr_as_i(reg_job_addr_a_scale_lo_w[19:0]), .addr_b_i(reg_job_addr_b_lo_w[19:0]),
+    .b_bytes_i(reg_job_b_bytes_w), .addr_mi_i(reg_job_addr_mask_in_lo_w[19:0]), .addr_out_i(reg_job_addr_out_lo_w[19:0]),
+    .addr_os_i(reg_job_addr_out_scale_lo_w[19:0]), .addr_mo_i(reg_job_addr_mask_out_lo_w[19:0]), .out_max_i(reg_job_out_max_w),
     .status_o(seq_status), .irq_set_o(seq_irq_set), .out_bytes_o(seq_out_bytes),
     .perf_cycles_o(perf_cycles), .perf_issued_o(perf_issued), .perf_skip_in_o(perf_skip_in),
     .perf_skip_out_o(perf_skip_out), .perf_rd_o(perf_rd), .perf_wr_o(perf_wr),

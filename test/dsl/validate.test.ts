@@ -127,7 +127,8 @@ const INVALID: [string, unknown, string, string][] = [
     "dma.dataWidth",
     "at most 8 x numerics.blockSize (64 bits)",
   ],
-  ["address width", { name: "a", dma: { addrWidth: 16 } }, "dma.addrWidth", "from 32 to 64"],
+  ["address width", { name: "a", dma: { addrWidth: 16 } }, "dma.addrWidth", "from 17 to 64"],
+  ["address too wide", { name: "a", dma: { addrWidth: 65 } }, "dma.addrWidth", "from 17 to 64"],
   [
     "burst over 4 KB",
     { name: "a", dma: { dataWidth: 128, maxBurst: 512 } },
@@ -135,6 +136,18 @@ const INVALID: [string, unknown, string, string][] = [
     "from 1 to 256",
   ],
   ["outstanding", { name: "a", dma: { maxOutstanding: 0 } }, "dma.maxOutstanding", "from 1 to 16"],
+  [
+    "counters too narrow",
+    { name: "a", regfile: { counterBits: 8 } },
+    "regfile.counterBits",
+    "from 16 to 64",
+  ],
+  [
+    "counters too wide",
+    { name: "a", regfile: { counterBits: 65 } },
+    "regfile.counterBits",
+    "from 16 to 64",
+  ],
   [
     "weight buffer too small for a tile",
     { name: "a", array: { rows: 64 }, buffers: { weightBytes: 2048 } },

@@ -20,6 +20,7 @@ import {
   HostSession,
   type Job,
   MemImage,
+  memBase,
   NO_ADDRESSES,
   bEntryCount,
   compareMatrices,
@@ -56,7 +57,8 @@ import { REG } from "../../rtl-out/tiny/tiny_regs.ts";
 const desc = presetDescription("tiny");
 const ctx = hostContext(desc);
 const k = ctx.top.k;
-const BASE = 0x8000_0000;
+// the largest image below is 256 KB
+const BASE = memBase(ctx.addrWidth, 1 << 18);
 
 const mat = (rng: Rng, rows: number, cols: number, density: number) =>
   quantizeMatrix(randomMatrix(rng, rows, cols, density, 8), rows, cols, k, "nearest");
@@ -166,6 +168,8 @@ describe("registers and program", () => {
 
   it("encodes a job into JOB_* registers and back", () => {
     const rng = new Rng(9);
+    // any address of the tiny preset's 20-bit space
+    const addr = (): number => rng.u32() % 2 ** ctx.addrWidth;
     for (let n = 0; n < 50; n++) {
       const job: Job = {
         I: rng.int(1, 65535),
@@ -177,13 +181,13 @@ describe("registers and program", () => {
         writeMask: rng.bernoulli(0.5),
         threshold: { tm: rng.int(0, 255), te: rng.int(-128, 127) },
         addr: {
-          a: rng.u32(),
-          aScale: rng.u32(),
-          b: rng.u32(),
-          maskIn: rng.u32(),
-          out: rng.u32(),
-          outScale: rng.u32(),
-          maskOut: rng.u32(),
+          a: addr(),
+          aScale: addr(),
+          b: addr(),
+          maskIn: addr(),
+          out: addr(),
+          outScale: addr(),
+          maskOut: addr(),
         },
         bBytes: rng.u32(),
         outMax: rng.u32(),
@@ -191,7 +195,7 @@ describe("registers and program", () => {
       const w = new Map(jobRegisterWrites(ctx, job).map((x) => [x.name, x.value]));
       expect(jobFromRegisters(ctx, (name) => w.get(name) ?? 0)).toEqual(job);
     }
-    const bad = { ...NO_ADDRESSES, a: 2 ** 32 };
+    const bad = { ...NO_ADDRESSES, a: 2 ** ctx.addrWidth };
     expect(() =>
       jobRegisterWrites(ctx, {
         I: 1,

@@ -18,6 +18,7 @@ import {
   type RunOutput,
   SimBackend,
   hostContext,
+  memBase,
   stalls,
 } from "../../testbench/host/index.ts";
 import type { Simulator } from "../../testbench/sim.ts";
@@ -31,6 +32,7 @@ const ctx = hostContext(desc);
 const rtl = emitRtl(design, ["regfile", "dma_rd", "dma_wr"]);
 rtl.set("stub_top.v", stubTop(design));
 const WORK = join(REPO_ROOT, "build", "test-sim", "host-stub");
+const BASE = memBase(ctx.addrWidth, 1 << 14);
 
 const backends = new Map<Simulator, SimBackend>();
 function backend(sim: Simulator): SimBackend {
@@ -39,7 +41,7 @@ function backend(sim: Simulator): SimBackend {
     b = new SimBackend(ctx, {
       sim,
       dir: WORK,
-      memBase: 0x8000_0000,
+      memBase: BASE,
       memBytes: 1 << 14,
       rtl,
       top: "stub_top",
@@ -56,7 +58,7 @@ const all = 0xffffffff;
 
 /** A copy job of n bytes, its checks and its memory image. */
 function copyProgram(n: number, skewSrc: number, skewDst: number, wrongCheck = false) {
-  const mem = new MemImage({ base: 0x8000_0000, size: 1 << 14, guard: 32 });
+  const mem = new MemImage({ base: BASE, size: 1 << 14, guard: 32 });
   const src = mem.alloc("src", n, { skew: skewSrc });
   const dst = mem.alloc("dst", n, { skew: skewDst });
   const data = new Uint8Array(n).map((_, i) => (i * 13 + 5) & 0xff);

@@ -17,6 +17,7 @@ import { randomMatrix } from "../../testbench/core.ts";
 import {
   HostSession,
   MemImage,
+  memBase,
   type RunOutput,
   SimBackend,
   fcSteps,
@@ -25,9 +26,9 @@ import {
 import type { Simulator } from "../../testbench/sim.ts";
 
 const WORK = join(REPO_ROOT, "build", "test-sim", "board");
-const BASE = 0x8000_0000;
 const MEM = 8192;
 const ctx = hostContext(presetDescription("tiny"));
+const BASE = memBase(ctx.addrWidth, MEM);
 
 function session(seed: number): HostSession {
   const rng = new Rng(seed);

@@ -79,6 +79,8 @@ export interface HostContext {
   addrWidth: number;
   /** Bus bytes. */
   busBytes: number;
+  /** Width of the PERF_* counters (they count modulo 2^counterBits; *_HI exist above 32). */
+  counterBits: number;
 }
 
 export function hostContext(desc: ResolvedDescription): HostContext {
@@ -96,5 +98,6 @@ export function hostContext(desc: ResolvedDescription): HostContext {
     regs: new RegMap(buildRegisterMap(desc)),
     addrWidth: desc.dma.addrWidth,
     busBytes: desc.dma.dataWidth / 8,
+    counterBits: desc.regfile.counterBits,
   };
 }

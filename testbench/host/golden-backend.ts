@@ -45,9 +45,11 @@ export class GoldenBackend implements Backend {
       val.set("STATUS", g.status);
       val.set("IRQ_STATUS", ((val.get("IRQ_STATUS") ?? 0) | g.irqStatus) >>> 0);
       val.set("JOB_OUT_BYTES", g.outBytes ?? 0);
-      const set64 = (name: string, v: number): void => {
+      // the counters count modulo 2^counterBits; a _HI register exists above 32 bits
+      const set64 = (name: string, exact: number): void => {
+        const v = exact % 2 ** this.ctx.counterBits;
         val.set(`${name}_LO`, v % 2 ** 32);
-        val.set(`${name}_HI`, Math.floor(v / 2 ** 32));
+        if (this.ctx.counterBits > 32) val.set(`${name}_HI`, Math.floor(v / 2 ** 32));
       };
       const c = g.counters;
       set64("PERF_CYCLES", 0);

@@ -13,7 +13,7 @@ import { reluMask } from "../../generator/model/sparsity.ts";
 import type { Simulator } from "../sim.ts";
 import { hostContext } from "./context.ts";
 import { type FcSteps, fcSteps, quantize } from "./fc.ts";
-import { MemImage } from "./memory.ts";
+import { MemImage, memBase } from "./memory.ts";
 import { SimBackend, stalls } from "./runner.ts";
 import { HostSession, type JobOutcome, type JobRecord } from "./session.ts";
 
@@ -103,7 +103,7 @@ export function runLayer(
     );
   // room for every operand and output (raw worst case, plus streams and masks), with margin
   const memBytes = nextPow2(12 * (M * K + K * N + M * N) + (1 << 16));
-  const base = 0x8000_0000;
+  const base = memBase(desc.dma.addrWidth, memBytes);
   const seed = o.seed ?? 1;
   const s = new HostSession(ctx, new MemImage({ base, size: memBytes, seed }));
   const maskX = o.skipOut ? reluMask(quantize(ctx, data.xT, N, K)) : undefined;

@@ -36,6 +36,18 @@ export interface MemImageOptions {
   seed?: number;
 }
 
+/**
+ * Where a memory image of `size` bytes sits in an `addrWidth`-bit AXI address space:
+ * 0x8000_0000 (the top address bit set) for 32 bits or more, else the upper half of the space
+ * when the image fits there, or address 0.
+ */
+export function memBase(addrWidth: number, size: number): number {
+  if (addrWidth >= 32) return 0x8000_0000;
+  if (size <= 2 ** (addrWidth - 1)) return 2 ** (addrWidth - 1);
+  if (size <= 2 ** addrWidth) return 0;
+  throw new Error(`a memory of ${size} bytes does not fit ${addrWidth} address bits`);
+}
+
 /** One differing byte of two images, located by region. */
 export interface MemDiff {
   addr: number;

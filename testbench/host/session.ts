@@ -270,8 +270,11 @@ export class HostSession {
       this.readReg("JOB_OUT_BYTES", golden.outBytes, `${pre}: JOB_OUT_BYTES`, o.outBytesSlot),
     );
     const c = golden.counters;
+    const cb = this.ctx.counterBits;
     for (const [name, key] of COUNTERS) {
-      const want = key === "cycles" ? undefined : c[key];
+      // the counters count modulo 2^counterBits; a _HI register exists above 32 bits
+      const exact = key === "cycles" ? undefined : c[key];
+      const want = exact === undefined ? undefined : exact % 2 ** cb;
       reads.set(
         `${name}_LO`,
         this.readReg(
@@ -280,14 +283,15 @@ export class HostSession {
           `${pre}: ${name}_LO`,
         ),
       );
-      reads.set(
-        `${name}_HI`,
-        this.readReg(
+      if (cb > 32)
+        reads.set(
           `${name}_HI`,
-          want === undefined ? undefined : Math.floor(want / 2 ** 32),
-          `${pre}: ${name}_HI`,
-        ),
-      );
+          this.readReg(
+            `${name}_HI`,
+            want === undefined ? undefined : Math.floor(want / 2 ** 32),
+            `${pre}: ${name}_HI`,
+          ),
+        );
     }
     if (wait === "irq") {
       this.push({ op: "irq", expect: 1, note: `${pre}: irq high after the job` });
@@ -406,9 +410,10 @@ export class HostSession {
       const op = j.reads.get(name);
       return op === undefined ? undefined : run.reads.get(op);
     };
+    // a counter as read (modulo 2^counterBits): its _LO register and, above 32 bits, its _HI one
     const c64 = (name: string): number | undefined => {
       const lo = r(`${name}_LO`);
-      const hi = r(`${name}_HI`);
+      const hi = this.ctx.counterBits > 32 ? r(`${name}_HI`) : 0;
       return lo === undefined || hi === undefined ? undefined : hi * 2 ** 32 + lo;
     };
     const t0 = run.marks.get(j.markStart);
