@@ -169,6 +169,12 @@ export interface CodecRtlParams {
   lextWords: number;
   /** The codec's word is narrower than the bus: a gearbox sits between the ports and the codec. */
   narrow: boolean;
+  /**
+   * Decoder, sparse formats with a narrow codec word narrower than a block's codes: the last
+   * stage takes a block's non-zero codes `pc` (a codec word's bytes) a cycle, not all at once.
+   */
+  serialCodes: boolean;
+  pc: number;
   grid: number;
   lgrid: number;
   /** grid / 8: bytes per grid; log2 of it. */
@@ -293,7 +299,7 @@ interface FifoSpec {
   outBits: number;
 }
 
-function makeFifos(specs: FifoSpec[], W: number): CodecSide {
+function makeFifos(specs: FifoSpec[], W: number, minCw = 1): CodecSide {
   const wb = W / 8;
   const fifos: CodecFifo[] = specs.map((s, idx) => {
     const ui = Math.min(s.pushUnit, 8);
@@ -339,7 +345,7 @@ function makeFifos(specs: FifoSpec[], W: number): CodecSide {
       isLast: idx === specs.length - 1,
     };
   });
-  const cw = Math.max(...fifos.map((f) => clog2(Math.max(f.accU, f.winU) + 1)));
+  const cw = Math.max(minCw, ...fifos.map((f) => clog2(Math.max(f.accU, f.winU) + 1)));
   return { fifos, cw, ramBits: fifos.reduce((a, f) => a + f.depth * W, 0) };
 }
 
@@ -433,10 +439,15 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     enc.push(s.e(8, 8));
     dec.push(s.d(8, 8));
   }
+  // A narrow decoder of a sparse format collects a block's codes a codec word at a time: the
+  // mantissa window then holds one word's codes instead of a block's (the stream brings no more
+  // than a word a cycle anyway)
+  const serialCodes = !isDense && W < extBits && W < 8 * k;
+  const pc = serialCodes ? W / 8 : k;
   {
     const s = both({ name: "mants", doc: "mantissas (element codes)", frameBytes: F });
     enc.push(s.e(8, 8 * k));
-    dec.push(s.d(8, 8 * k));
+    dec.push(s.d(8, 8 * pc));
   }
 
   const maxFrameBytes = enc.reduce((a, s) => a + s.frameBytes, 0);
@@ -452,7 +463,9 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const posW = clog2(F + esc + 1) + 1;
   const sections = enc.map((s) => s.name);
   const encSide = makeFifos(enc, W);
-  const decSide = makeFifos(dec, W);
+  // the decoder's unit counts also count a block's codes (0..k), which a serial last stage
+  // takes a few at a time from a window narrower than the block
+  const decSide = makeFifos(dec, W, clog2(k + 1));
   // The decoder's capture counts a section's bits from per-byte prefix sums; only a slice of
   // several bytes, which may straddle two words, still needs the level's byte mask.
   for (const f of decSide.fifos) f.needLm = !sliceSub && sliceBytes > 1 && f.name === `lev${lam}`;
@@ -496,6 +509,8 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     extBytes: extBits / 8,
     lextWords: Math.max(1, clog2(extBits / W)),
     narrow: extBits > W,
+    serialCodes,
+    pc,
     grid: g,
     lgrid: clog2(g),
     gridBytes: g / 8,

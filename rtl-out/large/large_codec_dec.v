@@ -507,6 +507,7 @@ module large_codec_dec (
   assign gof = okf & (~o_v_q | blk_ready_i);
   assign exps_pop  = gof;
   assign mants_pop = gof;
+  wire             f_bad = gof & f_zero;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       o_v_q     <= 1'b0;
@@ -524,7 +525,7 @@ module large_codec_dec (
         o_nz_q    <= fnz;
         o_last_q  <= ftlb;
       end
-      if (err_cap | err_pipe | (gof & f_zero)) err_q <= 1'b1;
+      if (err_cap | err_pipe | f_bad) err_q <= 1'b1;
     end
   end
   assign blk_valid_o = o_v_q;

@@ -180,7 +180,7 @@ module tiny_codec_dec (
   wire [CW-1:0]        mants_popcnt;
   wire                 mants_align;
   wire                 mants_popok;   // the pop is available in the window
-  wire [64-1:0]     mants_win;     // next stream units of the section, first in bit 0
+  wire [8-1:0]     mants_win;     // next stream units of the section, first in bit 0
   wire [CW-1:0]        mants_need;    // units read without being popped
   wire [P1-1:0]        mants_st;      // frame byte offsets of the section: [st, en)
   wire [P1-1:0]        mants_en;
@@ -518,29 +518,54 @@ module tiny_codec_dec (
   reg  [K-1:0]     o_mask_q;
   reg  [K*8-1:0]   o_nz_q;
   reg              o_last_q;
-  wire [K*8-1:0]   mw = mants_win[K*8-1:0];
-  wire [CW-1:0]    fnnz = ones({1'b0, fm});
-  wire             fnzb = |fm;
-  wire [K*8-1:0]   fnz  = mw & ~({(K*8){1'b1}} << (fnnz * 8));
-  wire [K-1:0]     fzb;          // code t of the window is 0
+  wire [1*8-1:0] mw = mants_win;   // the next codes of the stream
+  // Serial codes: the codec word (1 byte(s)) is narrower than a block's codes, so the stage
+  // takes the block's non-zero codes PC a cycle from the mantissa window into acc_q, and the
+  // block leaves with its last ones: max(1, ceil(nnz / PC)) cycles a block.
+  localparam integer PC = 1;
+  localparam [CW-1:0] PCC = PC[CW-1:0];
+  reg  [CW-1:0]    c_q;          // codes of the block taken so far
+  reg  [K*8-1:0]   acc_q;        // they, from bit 0
+  wire [CW-1:0]    fnnz  = ones({1'b0, fm});
+  wire             fnzb  = |fm;
+  wire [CW-1:0]    frem  = fnnz - c_q;
+  wire             flast = (frem <= PCC);          // this cycle takes the block's last codes
+  wire [CW-1:0]    ftake = flast ? frem : PCC;
+  wire [PC*8-1:0]  pw    = mw & ~({(PC*8){1'b1}} << (ftake * 8));
+  wire [K*8-1:0]   fnz   = acc_q | ({ {(K*8-PC*8){1'b0}}, pw} << (c_q * 8));
+  wire [PC-1:0]    fzb;          // code t of the window is 0
   genvar gi;
   generate
-    for (gi = 0; gi < K; gi = gi + 1) begin : g_zb
+    for (gi = 0; gi < PC; gi = gi + 1) begin : g_zb
       assign fzb[gi] = (mw[gi*8 +: 8] == 8'd0);
     end
   endgenerate
-  wire             f_zero = |(fzb & ~({K{1'b1}} << fnnz));   // a listed code is 0
+  wire             f_zero = |(fzb & ~({PC{1'b1}} << ftake));   // a listed code is 0
   assign exps_popcnt  = fnzb ? C1 : C0;
-  assign mants_popcnt = fnnz;
+  assign mants_popcnt = ftake;
   wire [7:0]       fscale = fnzb ? exps_win[7:0] : 8'd0;
   assign exps_align  = ffl;
-  assign mants_align = ffl;
+  assign mants_align = ffl & flast;
   assign exps_need   = C0;
   assign mants_need  = C0;
-  wire             okf = fv & exps_popok & mants_popok;
+  wire             okf   = fv & flast & exps_popok & mants_popok;
   assign gof = okf & (~o_v_q | blk_ready_i);
+  wire             fstep = fv & ~flast & mants_popok;   // codes taken, more follow
   assign exps_pop  = gof;
-  assign mants_pop = gof;
+  assign mants_pop = gof | fstep;
+  wire             f_bad = (gof | fstep) & f_zero;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      c_q   <= C0;
+      acc_q <= {(K*8){1'b0}};
+    end else if (gof) begin
+      c_q   <= C0;
+      acc_q <= {(K*8){1'b0}};
+    end else if (fstep) begin
+      c_q   <= c_q + PCC;
+      acc_q <= fnz;
+    end
+  end
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       o_v_q     <= 1'b0;
@@ -558,7 +583,7 @@ module tiny_codec_dec (
         o_nz_q    <= fnz;
         o_last_q  <= ftlb;
       end
-      if (err_cap | err_pipe | (gof & f_zero)) err_q <= 1'b1;
+      if (err_cap | err_pipe | f_bad) err_q <= 1'b1;
     end
   end
   assign blk_valid_o = o_v_q;
@@ -629,9 +654,9 @@ module tiny_codec_dec (
   );
 
   // mants: 128 words of RAM (two frames of at most 64 words), pushed in bytes,
-  // popped in units of 8 bit(s) through a 128-bit window
+  // popped in units of 8 bit(s) through a 16-bit window
   tiny_codec_fifo #(
-    .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(128), .AW(7), .WIN(128), .RPW(4), .VIEW(64), .CW(CW), .HWI(0), .HWO(0)
+    .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(128), .AW(7), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
   ) u_mants (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
