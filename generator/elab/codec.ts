@@ -175,6 +175,11 @@ export interface CodecRtlParams {
    */
   serialCodes: boolean;
   pc: number;
+  /**
+   * Encoder, sparse formats with byte-wide codec words narrower than the bus: a block's non-zero
+   * codes go into the mantissa FIFO one a cycle (no compaction network, a byte-wide push).
+   */
+  serialEnc: boolean;
   grid: number;
   lgrid: number;
   /** grid / 8: bytes per grid; log2 of it. */
@@ -444,9 +449,11 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   // than a word a cycle anyway)
   const serialCodes = !isDense && W < extBits && W < 8 * k;
   const pc = serialCodes ? W / 8 : k;
+  // Likewise a byte-wide encoder of a sparse format pushes a block's codes one a cycle
+  const serialEnc = !isDense && W === 8 && W < extBits;
   {
     const s = both({ name: "mants", doc: "mantissas (element codes)", frameBytes: F });
-    enc.push(s.e(8, 8 * k));
+    enc.push(s.e(8, serialEnc ? 8 : 8 * k));
     dec.push(s.d(8, 8 * pc));
   }
 
@@ -462,7 +469,9 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const tokPerWord = Math.floor((W + R - 1) / R);
   const posW = clog2(F + esc + 1) + 1;
   const sections = enc.map((s) => s.name);
-  const encSide = makeFifos(enc, W);
+  // unit counts also count a block's codes (0..k): a serial encoder's mantissa FIFO alone would
+  // need fewer bits
+  const encSide = makeFifos(enc, W, clog2(k + 1));
   // the decoder's unit counts also count a block's codes (0..k), which a serial last stage
   // takes a few at a time from a window narrower than the block
   const decSide = makeFifos(dec, W, clog2(k + 1));
@@ -511,6 +520,7 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     narrow: extBits > W,
     serialCodes,
     pc,
+    serialEnc,
     grid: g,
     lgrid: clog2(g),
     gridBytes: g / 8,
@@ -595,12 +605,18 @@ function sideContext(p: CodecRtlParams, side: CodecSide, compactors: CodecCompac
 /** Template context of the encoder. */
 export function codecEncContext(p: CodecRtlParams): Record<string, unknown> {
   const comp: CodecCompactor[] = [];
-  if (p.isSparse) comp.push(compactor("mants", p.k, 8));
+  if (p.isSparse && !p.serialEnc) comp.push(compactor("mants", p.k, 8));
   for (const x of p.levelInfo)
     if (x.isA && x.nbp > 1) comp.push(compactor(`lev${x.l}`, x.nbp, p.grid));
   if (p.isRle) comp.push(compactor("toks", p.k + 1, p.runBits));
   const { enc: _e, dec: _d, ...shared } = p;
-  return { ...shared, ...sideContext(p, p.enc, comp) };
+  const ctx = sideContext(p, p.enc, comp);
+  // the mantissa FIFO of a serial encoder is pushed a code at a time, not once a block
+  const fifos = ctx.side.fifos.map((f) => ({
+    ...f,
+    serialPush: p.serialEnc && f.name === "mants",
+  }));
+  return { ...shared, ...ctx, side: { ...ctx.side, fifos } };
 }
 
 /** Template context of the decoder. */

@@ -236,19 +236,19 @@ module default_codec_enc (
   // Per-frame length of every section in its FIFO units, in bytes, and its end in the frame; the
   // frame's NaN blocks.
   reg  [12-1:0]     lev0_flen_q;
-  wire [12-1:0]     lev0_flen = lev0_flen_q + { 6'd0, lev0_pcnt};
+  wire [12-1:0]     lev0_flen = lev0_flen_q + { 6'd0, lev0_pcnt };
   wire [PB-1:0]    lev0_fbyt = lev0_flen[12-1:1] + { {(PB-1){1'b0}}, |lev0_flen[1-1:0]};
   wire [PB-1:0]    lev0_fend = lev0_fbyt;
   reg  [11-1:0]     lev1_flen_q;
-  wire [11-1:0]     lev1_flen = lev1_flen_q + { 5'd0, lev1_pcnt};
+  wire [11-1:0]     lev1_flen = lev1_flen_q + { 5'd0, lev1_pcnt };
   wire [PB-1:0]    lev1_fbyt = lev1_flen;
   wire [PB-1:0]    lev1_fend = lev0_fend + lev1_fbyt;
   reg  [11-1:0]     exps_flen_q;
-  wire [11-1:0]     exps_flen = exps_flen_q + { 5'd0, exps_pcnt};
+  wire [11-1:0]     exps_flen = exps_flen_q + { 5'd0, exps_pcnt };
   wire [PB-1:0]    exps_fbyt = exps_flen;
   wire [PB-1:0]    exps_fend = lev1_fend + exps_fbyt;
   reg  [11-1:0]     mants_flen_q;
-  wire [11-1:0]     mants_flen = mants_flen_q + { 5'd0, mants_pcnt};
+  wire [11-1:0]     mants_flen = mants_flen_q + { 5'd0, mants_pcnt };
   wire [PB-1:0]    mants_fbyt = mants_flen;
   wire [PB-1:0]    mants_fend = exps_fend + mants_fbyt;
   reg  [5-1:0]    nanf_q;

@@ -81,16 +81,6 @@ module tiny_codec_enc (
     end
   endfunction
 
-  // mants: packs the valid ones of 8 elements of 8 bits to the low end, in order.
-  wire [8-1:0]       mants_cv;
-  wire [8*8-1:0]    mants_cd;
-  wire [8*8-1:0]    mants_co;
-  tiny_codec_pack #(.N(8), .EW(8), .ZW(3), .SB(3)) u_pack_mants (
-    .valid_i(mants_cv),
-    .data_i (mants_cd),
-    .data_o (mants_co)
-  );
-
   // ------------------------------------------------------------------ section FIFO ports
   // lev0: mask level 0 (one bit per 8 elements, stored whole)
   wire                 lev0_push;    // push pdata's low pcnt units this cycle
@@ -127,7 +117,7 @@ module tiny_codec_enc (
   wire [8-1:0]     exps_win;     // next stream units of the section, first in bit 0
   // mants: mantissas (element codes)
   wire                 mants_push;    // push pdata's low pcnt units this cycle
-  wire [64-1:0]     mants_pdata;
+  wire [8-1:0]     mants_pdata;
   wire [CW-1:0]        mants_pcnt;
   wire                 mants_pend;    // the frame's data of this section ends with this push
   wire                 mants_pready;  // a push (and the padding after it) fits
@@ -182,25 +172,43 @@ module tiny_codec_enc (
   wire             meta_empty = (meta_wp_q == meta_rp_q);
 
   wire             push_ready = lev0_pready & lev1_pready & exps_pready & mants_pready;
-  assign take = r_valid_q & push_ready & (~flast | ~meta_full);
+  // Serial codes (byte-wide codec words): the block's non-zero codes go into the mantissa FIFO
+  // one a cycle, lowest element first, and the block is taken with its last one (at once when it
+  // has none): max(1, nnz) cycles a block, no slower than its nnz code bytes and scale byte leave.
+  reg  [K-1:0]     mdone_q;                          // codes of the block already pushed
+  wire [K-1:0]     mrem  = m & ~mdone_q;
+  wire [K-1:0]     mrest = mrem & (mrem - { {(K-1){1'b0}}, 1'b1});   // without its lowest bit
+  wire [K-1:0]     mlow  = mrem & ~mrest;             // the lowest code left, one-hot
+  wire             mlast = (mrest == {K{1'b0}});      // at most one code left
+  reg  [7:0]       mcode;
+  integer          mi;
+  always @* begin
+    mcode = 8'd0;
+    for (mi = 0; mi < K; mi = mi + 1) if (mlow[mi]) mcode = mcode | r_q_q[mi*8 +: 8];
+  end
+  wire             mstep = r_valid_q & ~mlast & mants_pready;   // a code, more follow
+  assign take = r_valid_q & mlast & push_ready & (~flast | ~meta_full);
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) mdone_q <= {K{1'b0}};
+    else if (take) mdone_q <= {K{1'b0}};
+    else if (mstep) mdone_q <= mdone_q | mlow;
+  end
   assign lev0_push = take;
   assign lev0_pend = flast;
   assign lev1_push = take;
   assign lev1_pend = flast;
   assign exps_push = take;
   assign exps_pend = flast;
-  assign mants_push = take;
-  assign mants_pend = flast;
+  assign mants_push = take | mstep;
+  assign mants_pend = flast & mlast;
 
   // ------------------------------------------------------------------ exponents and mantissas
   // The scale of a block holding a non-zero (a NaN block's as the canonical zero scale), and the
   // non-zero codes packed in element order.
   assign exps_pdata  = nanb ? 8'd0 : r_scale_q;
   assign exps_pcnt   = nzb ? C1 : C0;
-  assign mants_cv    = m;
-  assign mants_cd    = r_q_q;
-  assign mants_pdata = mants_co;
-  assign mants_pcnt  = ones({1'b0, m});
+  assign mants_pdata = mcode;
+  assign mants_pcnt  = (mrem != {K{1'b0}}) ? C1 : C0;
 
   // ------------------------------------------------------------------ mask levels
   // lb<l>: the bits of level l covering this block (one shared bit when a level bit covers
@@ -228,19 +236,19 @@ module tiny_codec_enc (
   // Per-frame length of every section in its FIFO units, in bytes, and its end in the frame; the
   // frame's NaN blocks.
   reg  [11-1:0]     lev0_flen_q;
-  wire [11-1:0]     lev0_flen = lev0_flen_q + { 6'd0, lev0_pcnt};
+  wire [11-1:0]     lev0_flen = lev0_flen_q + { 6'd0, lev0_pcnt };
   wire [PB-1:0]    lev0_fbyt = lev0_flen[11-1:3] + { {(PB-1){1'b0}}, |lev0_flen[3-1:0]};
   wire [PB-1:0]    lev0_fend = lev0_fbyt;
   reg  [8-1:0]     lev1_flen_q;
-  wire [8-1:0]     lev1_flen = lev1_flen_q + { 3'd0, lev1_pcnt};
+  wire [8-1:0]     lev1_flen = lev1_flen_q + { 3'd0, lev1_pcnt };
   wire [PB-1:0]    lev1_fbyt = lev1_flen;
   wire [PB-1:0]    lev1_fend = lev0_fend + lev1_fbyt;
   reg  [8-1:0]     exps_flen_q;
-  wire [8-1:0]     exps_flen = exps_flen_q + { 3'd0, exps_pcnt};
+  wire [8-1:0]     exps_flen = exps_flen_q + { 3'd0, exps_pcnt };
   wire [PB-1:0]    exps_fbyt = exps_flen;
   wire [PB-1:0]    exps_fend = lev1_fend + exps_fbyt;
   reg  [8-1:0]     mants_flen_q;
-  wire [8-1:0]     mants_flen = mants_flen_q + { 3'd0, mants_pcnt};
+  wire [8-1:0]     mants_flen = mants_flen_q + { 3'd0, ones({1'b0, m}) };
   wire [PB-1:0]    mants_fbyt = mants_flen;
   wire [PB-1:0]    mants_fend = exps_fend + mants_fbyt;
   reg  [4-1:0]    nanf_q;
@@ -474,7 +482,7 @@ module tiny_codec_enc (
   // mants: 128 words of RAM (two frames of at most 64 words), pushed in units of
   // 8 bit(s), popped in bytes through a 16-bit window
   tiny_codec_fifo #(
-    .W(W), .UI(8), .UO(8), .IN_BITS(64), .DEPTH(128), .AW(7), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
+    .W(W), .UI(8), .UO(8), .IN_BITS(8), .DEPTH(128), .AW(7), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
   ) u_mants (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
