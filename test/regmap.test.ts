@@ -184,6 +184,11 @@ describe("ID and CONFIG describe the generated processor", () => {
       expect(["dense", "zvc", "rle", "hbm"][get("FORMAT")]).toBe(d.codec.format);
       expect(8 * 2 ** get("BUS_LOG2")).toBe(d.dma.dataWidth);
       expect(get("IN_SKIP")).toBe(d.features.inputSkipping ? 1 : 0);
+      // where the register map has _HI registers (tiny has neither, large both)
+      expect(get("ADDR_HI")).toBe(regs.some((r) => r.name === "JOB_ADDR_A_HI") ? 1 : 0);
+      expect(get("CNT_HI")).toBe(regs.some((r) => r.name === "PERF_CYCLES_HI") ? 1 : 0);
+      expect(get("ADDR_HI")).toBe(d.dma.addrWidth > 32 ? 1 : 0);
+      expect(get("CNT_HI")).toBe(d.regfile.counterBits > 32 ? 1 : 0);
     });
 });
 

@@ -34,7 +34,8 @@ const f = (name: string, lsb: number, width: number, doc: string): RegisterField
   doc,
 });
 
-export const REGMAP_VERSION = 2;
+// 3: the PERF_* counters' _HI registers exist only above 32 counter bits (CONFIG.CNT_HI)
+export const REGMAP_VERSION = 3;
 export const ID_MAGIC = 0x5bf8;
 
 const FORMAT_CODE: Readonly<Record<ResolvedDescription["codec"]["format"], number>> = {
@@ -58,7 +59,9 @@ function configValue(d: ResolvedDescription): number {
       (l2(d.dma.dataWidth / 8) << 20) |
       (b(d.features.inputSkipping) << 23) |
       (b(d.features.outputSkipping) << 24) |
-      (b(d.features.threshold) << 25)) >>>
+      (b(d.features.threshold) << 25) |
+      (b(d.dma.addrWidth > 32) << 26) |
+      (b(d.regfile.counterBits > 32) << 27)) >>>
     0
   );
 }
@@ -147,6 +150,8 @@ function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
         f("IN_SKIP", 23, 1, "input zero skipping present"),
         f("OUT_SKIP", 24, 1, "output skipping present"),
         f("THRESH", 25, 1, "sparsity-scaling threshold present"),
+        f("ADDR_HI", 26, 1, "the job addresses have _HI registers (dma.addrWidth > 32)"),
+        f("CNT_HI", 27, 1, "the PERF_* counters have _HI registers (regfile.counterBits > 32)"),
       ],
     },
     {

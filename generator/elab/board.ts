@@ -78,10 +78,12 @@ export function boardParams(d: ResolvedDescription, o: Partial<BoardOptions> = {
       { field: "board.baud", hint: "choose a lower baud rate or a faster clock" },
     );
   const m = opts.memBytes;
-  if (!(Number.isInteger(m) && m > 0 && (m & (m - 1)) === 0 && m >= 8 * NB && m <= 2 ** 24))
+  // at most 16 MiB, and no more than the processor's AXI addresses reach
+  const mMax = 2 ** Math.min(24, d.dma.addrWidth);
+  if (!(Number.isInteger(m) && m > 0 && (m & (m - 1)) === 0 && m >= 8 * NB && m <= mMax))
     throw new GenError(
       "E_DESC_FIELD",
-      `board memory of ${m} bytes: must be a power of two from ${8 * NB} (8 bus words) to 16 MiB`,
+      `board memory of ${m} bytes: must be a power of two from ${8 * NB} (8 bus words) to ${mMax} bytes (16 MiB, and no more than the ${d.dma.addrWidth}-bit AXI addresses reach)`,
       { field: "board.memBytes", hint: "for example 8192" },
     );
   const WORDS = m / NB;

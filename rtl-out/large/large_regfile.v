@@ -441,8 +441,8 @@ module large_regfile (
     rd_data = 32'h0;
     rd_hit  = 1'b1;
     case (rd_word)
-      ADDR_ID[8-1:2]: rd_data = 32'h5bf80002;
-      ADDR_CONFIG[8-1:2]: rd_data = 32'h03ce8925;
+      ADDR_ID[8-1:2]: rd_data = 32'h5bf80003;
+      ADDR_CONFIG[8-1:2]: rd_data = 32'h0fce8925;
       ADDR_CMD[8-1:2]: rd_data = 32'h0;
       ADDR_STATUS[8-1:2]: rd_data = reg_status_i & 32'h000001ff;
       ADDR_IRQ_ENABLE[8-1:2]: rd_data = reg_irq_enable_q;

@@ -185,7 +185,7 @@ export const RESET: Readonly<Record<RegName, number>> = {
 /** Implemented bits of every register. */
 export const MASK: Readonly<Record<RegName, number>> = {
   ID: 0xffffffff,
-  CONFIG: 0x03ffffff,
+  CONFIG: 0x0fffffff,
   CMD: 0x00000003,
   STATUS: 0x000001ff,
   IRQ_ENABLE: 0x00000003,
@@ -228,8 +228,8 @@ export const MASK: Readonly<Record<RegName, number>> = {
 
 /** Values of the registers fixed at generation. */
 export const VALUE = {
-  ID: 0x5bf80002,
-  CONFIG: 0x03ce8925,
+  ID: 0x5bf80003,
+  CONFIG: 0x0fce8925,
 } as const;
 
 /** Fields: least-significant bit and width. */
@@ -261,6 +261,10 @@ export const FIELD = {
     OUT_SKIP: { lsb: 24, width: 1 },
     /** sparsity-scaling threshold present */
     THRESH: { lsb: 25, width: 1 },
+    /** the job addresses have _HI registers (dma.addrWidth > 32) */
+    ADDR_HI: { lsb: 26, width: 1 },
+    /** the PERF_* counters have _HI registers (regfile.counterBits > 32) */
+    CNT_HI: { lsb: 27, width: 1 },
   },
   CMD: {
     /** start the job in the JOB_* registers */

@@ -59,6 +59,11 @@ describe("board wrapper", () => {
       expect(e.field).toBe("board.memBytes");
       expect(e.message).toMatch(/power of two from 32/);
     }
+    // tiny's 20-bit AXI addresses reach 1 MiB of board memory, no more
+    expect(boardParams(d, { memBytes: 2 ** 20 }).WORDS * 4).toBe(2 ** 20);
+    const far = catchErr(() => boardParams(d, { memBytes: 2 ** 21 }));
+    expect(far.field).toBe("board.memBytes");
+    expect(far.message).toMatch(/no more than the 20-bit AXI addresses reach/);
   });
 
   it("an unknown board gets the usage and exit code 2", () => {

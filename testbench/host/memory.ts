@@ -38,8 +38,8 @@ export interface MemImageOptions {
 
 /**
  * Where a memory image of `size` bytes sits in an `addrWidth`-bit AXI address space:
- * 0x8000_0000 (the top address bit set) for 32 bits or more, else the upper half of the space
- * when the image fits there, or address 0.
+ * 0x8000_0000 for 32 bits or more (bit 31 set), else the upper half of the space when the image
+ * fits there (the top address bit set), or address 0.
  */
 export function memBase(addrWidth: number, size: number): number {
   if (addrWidth >= 32) return 0x8000_0000;
