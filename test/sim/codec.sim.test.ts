@@ -305,6 +305,23 @@ describe.each(["wide", "narrow"] as const)("codec edge configurations, %s codec 
       random: few,
       rateBlocks: none,
     },
+    // 8-bit run tokens: on byte-wide codec words a token is a whole word
+    {
+      desc: ev("tiny", "e_rle8", "rle", { codec: { runBits: 8 } }),
+      random: few,
+      rateBlocks: rate,
+    },
+    // a 128-bit bus with blocks of 16: on byte-wide codec words 16 words a bus word
+    {
+      desc: ev("tiny", "e_hbm_b128", "hbm", {
+        numerics: { blockSize: 16 },
+        array: { rows: 4, cols: 4 },
+        dma: { dataWidth: 128 },
+      }),
+      random: few,
+      rateBlocks: rate,
+      opts: stalls[2] ?? {},
+    },
     // malformed streams: a code listed as non-zero is 0
     { desc: bad1, random: none, rateBlocks: none, ...malformed(bad1) },
     { desc: bad2, random: none, rateBlocks: none, ...malformed(bad2) },
