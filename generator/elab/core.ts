@@ -3,6 +3,7 @@
  * core, the requantizer and the MAC lanes, computed once from the description.
  */
 import type { ResolvedDescription } from "../dsl/description.ts";
+import { countBits } from "./dma.ts";
 import { type ModuleInstance, type PeParams, balancedTree } from "./elaborate.ts";
 
 const log2 = (x: number): number => Math.round(Math.log2(x));
@@ -129,7 +130,7 @@ export interface CoreParams {
   eW: number;
   /** Entry-count field of a row-table word. */
   cntEW: number;
-  /** Width of the job's counters (MACs, skipped outputs): min(48, regfile.counterBits), modular. */
+  /** Width of the job's counters (MACs, skipped outputs): countBits (dma.ts), modular. */
   cntW: number;
   entryW: number;
   /** Row-table word: {count, first}. */
@@ -197,7 +198,7 @@ export function coreParams(d: ResolvedDescription): CoreParams {
     kAccBits: k * d.numerics.accWidth,
     kBits: k * 8,
     // the job's counters: counted modulo the PERF_* counters' width, at most 48 bits
-    cntW: Math.min(48, d.regfile.counterBits),
+    cntW: countBits(d),
   };
 }
 

@@ -14,6 +14,15 @@ const pow2ceil = (x: number): number => 2 ** clog2(x);
 export const DMA_LEN_WIDTH = 32;
 /** Width of a command's row-count field: up to 65535 rows. */
 export const DMA_ROWS_WIDTH = 16;
+
+/**
+ * Width of the job's counts, derived once: a command's bytes (row bytes x rows, 48 bits) or the
+ * PERF_* counters' width when narrower (then counted modulo 2^counterBits). The DMA engines'
+ * bytes_o, the compute core's counters and the sequencer's partial sums all have this width.
+ */
+export function countBits(desc: ResolvedDescription): number {
+  return Math.min(DMA_LEN_WIDTH + DMA_ROWS_WIDTH, desc.regfile.counterBits);
+}
 /** The AXI4 page that no burst may cross. */
 export const AXI_PAGE_BYTES = 4096;
 
@@ -83,7 +92,7 @@ export function dmaParams(desc: ResolvedDescription): DmaParams {
     lenW: DMA_LEN_WIDTH,
     rowsW: DMA_ROWS_WIDTH,
     // bytes of a command (row bytes x rows), counted modulo the PERF_* counters' width
-    cntW: Math.min(DMA_LEN_WIDTH + DMA_ROWS_WIDTH, desc.regfile.counterBits),
+    cntW: countBits(desc),
     fifoDepth,
     fifoAw: log2(fifoDepth),
     // window (2 words) + FIFO output register (1) + FIFO memory

@@ -258,10 +258,10 @@ export function topModules(
     // PERF_* counters (CW bits, modulo 2^CW); a job's partial counts and the engines' byte
     // counts are SW bits (no more than 48); the job's products MW bits
     CW: d.regfile.counterBits,
-    SW: Math.min(48, d.regfile.counterBits),
+    SW: core.cntW,
     MW: Math.max(32, d.regfile.counterBits),
-    cwOverSw: d.regfile.counterBits > 48,
-    mwOverSw: Math.max(32, d.regfile.counterBits) > Math.min(48, d.regfile.counterBits),
+    cwOverSw: d.regfile.counterBits > core.cntW,
+    mwOverSw: Math.max(32, d.regfile.counterBits) > core.cntW,
   };
   const seq = `${n}_sequencer`;
   return [
