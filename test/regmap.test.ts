@@ -131,13 +131,19 @@ async function check(desc: ResolvedDescription): Promise<void> {
   }
   // Markdown: the register table.
   const md = files.get(`${name}_registers.md`) ?? "";
-  const mdRows = [...md.matchAll(/^\| 0x([0-9a-f]+) \| `(\w+)` \| (\w+) \| 0x([0-9a-f]+) \|/gm)];
+  const mdRows = [
+    ...md.matchAll(/^\| 0x([0-9a-f]+) \| `(\w+)` \| (\w+)(, job)? \| 0x([0-9a-f]+) \|/gm),
+  ];
   expect(mdRows.map((m) => [Number.parseInt(m[1] ?? "", 16), m[2]])).toEqual(
     model.map((r) => [r.offset, r.name]),
   );
-  expect(mdRows.map((m) => Number.parseInt(m[4] ?? "", 16))).toEqual(
+  expect(mdRows.map((m) => Number.parseInt(m[5] ?? "", 16))).toEqual(
     model.map((r) => r.value ?? r.reset),
   );
+  // the job registers (refused writes while a job runs) are marked, and only they
+  const locked = generate(desc).design.registers.map((r) => r.locked);
+  expect(mdRows.map((m) => m[4] !== undefined)).toEqual(locked);
+  expect(locked.filter((l) => l).length).toBeGreaterThan(0);
   for (const r of model)
     for (const f of r.fields) expect(md).toMatch(new RegExp(`\\| \`${f.name}\` \\|`));
 }

@@ -20,6 +20,7 @@ export const OP = {
   checkPulse: 5,
   checkIrq: 6,
   end: 7,
+  setLock: 8,
 } as const;
 
 interface Op {
@@ -98,6 +99,10 @@ export function genRegfileOps(p: RegfileParams, count: number, seed: number): Op
       }
     } else if (kind < 7) {
       readBack(addrOf());
+    } else if (kind === 7 && p.hasLock && below(3) === 0) {
+      const on = below(2) === 0;
+      model.setLock(on);
+      ops.push({ op: OP.setLock, data: on ? 1 : 0 });
     } else if (kind < 8 && ro.length > 0) {
       const r = pick(ro);
       const d = data();
@@ -162,6 +167,7 @@ export function runRegfileBench(
     nops: ops.length,
     addrWidth: p.addrWidth,
     regs: p.regs,
+    hasLock: p.hasLock,
     readyPct: o.readyPct ?? 60,
     seed: ((new Rng(o.seed ^ 0x2468ace).u32() | 1) >>> 0).toString(16).padStart(8, "0"),
     timeout: ops.length * 40 + 1000,

@@ -15,6 +15,8 @@ export class RegfileModel {
   private readonly value = new Map<string, number>();
   /** Bits pulsed on each w1p register since the last `takePulses`. */
   private readonly pulses = new Map<string, { bits: number; count: number }>();
+  /** lock_i: a job runs, the job registers refuse writes. */
+  private locked = false;
 
   constructor(private readonly p: RegfileParams) {
     this.regs = p.regs;
@@ -48,6 +50,7 @@ export class RegfileModel {
   write(addr: number, data: number, strb: number): number {
     const r = this.byWord.get(this.wordOf(addr));
     if (r === undefined || r.kind === "const" || r.kind === "ro") return RESP_SLVERR;
+    if (r.isLocked && this.locked) return RESP_SLVERR;
     let bytes = 0;
     for (let b = 0; b < 4; b++) if ((strb >> b) & 1) bytes = (bytes | (0xff << (8 * b))) >>> 0;
     const v = this.value.get(r.name) ?? 0;
@@ -65,6 +68,11 @@ export class RegfileModel {
       }
     }
     return RESP_OKAY;
+  }
+
+  /** The hardware drives lock_i. */
+  setLock(on: boolean): void {
+    this.locked = on;
   }
 
   /** The hardware drives an ro register's input. */

@@ -25,6 +25,11 @@ export interface Register {
   mask: number;
   /** Read-only registers whose value is fixed at generation (ID, CONFIG): that value. */
   value?: number;
+  /**
+   * A job register (the rw JOB_* registers): the running job reads it, so a write while the
+   * sequencer is busy is refused with SLVERR and changes nothing.
+   */
+  locked: boolean;
 }
 
 const f = (name: string, lsb: number, width: number, doc: string): RegisterField => ({
@@ -35,7 +40,8 @@ const f = (name: string, lsb: number, width: number, doc: string): RegisterField
 });
 
 // 3: the PERF_* counters' _HI registers exist only above 32 counter bits (CONFIG.CNT_HI)
-export const REGMAP_VERSION = 3;
+// 4: writes to the rw JOB_* registers while STATUS.BUSY is set are refused (SLVERR)
+export const REGMAP_VERSION = 4;
 export const ID_MAGIC = 0x5bf8;
 
 const FORMAT_CODE: Readonly<Record<ResolvedDescription["codec"]["format"], number>> = {
@@ -76,7 +82,7 @@ export function fieldMask(fields: readonly RegisterField[]): number {
 }
 
 /** Standard registers (offsets in order, 4 bytes apart). */
-type RegisterSpec = Omit<Register, "offset" | "mask">;
+type RegisterSpec = Omit<Register, "offset" | "mask" | "locked">;
 
 function standardRegisters(d: ResolvedDescription): RegisterSpec[] {
   const wide = d.dma.addrWidth > 32;
@@ -325,8 +331,10 @@ export function buildRegisterMap(d: ResolvedDescription): Register[] {
       fields: r.fields ?? [],
     })),
   ];
+  const standard = regs.length - d.regfile.extraRegisters.length;
   return regs.map((r, i) => {
     const mask = fieldMask(r.fields);
-    return { ...r, reset: (r.reset & mask) >>> 0, mask, offset: i * 4 };
+    const locked = i < standard && r.access === "rw" && r.name.startsWith("JOB_");
+    return { ...r, reset: (r.reset & mask) >>> 0, mask, offset: i * 4, locked };
   });
 }

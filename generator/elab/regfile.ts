@@ -40,6 +40,8 @@ export interface RegfileReg {
   isRw: boolean;
   isW1p: boolean;
   isW1c: boolean;
+  /** A job register: writes are refused while lock_i is high (Register.locked). */
+  isLocked: boolean;
 }
 
 export interface RegfileParams {
@@ -48,6 +50,8 @@ export interface RegfileParams {
   /** Width of the word index: addrWidth - 2. */
   wordWidth: number;
   regs: RegfileReg[];
+  /** Some register is locked: the regfile has a lock_i input. */
+  hasLock: boolean;
   /** Names of the interrupt enable / status registers. */
   irqEnable: string;
   irqStatus: string;
@@ -93,6 +97,7 @@ export function regfileParams(desc: ResolvedDescription, registers: Register[]):
       isRw: kind === "rw",
       isW1p: kind === "w1p",
       isW1c: kind === "w1c",
+      isLocked: r.locked,
     };
   });
   const cPrefix = desc.name.toUpperCase();
@@ -100,6 +105,7 @@ export function regfileParams(desc: ResolvedDescription, registers: Register[]):
     addrWidth: desc.regfile.addrWidth,
     wordWidth: desc.regfile.addrWidth - 2,
     regs,
+    hasLock: regs.some((r) => r.isLocked),
     irqEnable: "reg_irq_enable",
     irqStatus: "reg_irq_status",
     cPrefix,

@@ -89,8 +89,10 @@ module default_top (
   wire [31:0] seq_out_bytes;
   wire [1:0]  seq_irq_set;
   wire [64-1:0] perf_cycles, perf_issued, perf_skip_in, perf_skip_out, perf_rd, perf_wr;
+  // The job registers refuse writes from the START pulse until BUSY falls: the sequencer reads
+  // them while the job runs instead of keeping a copy.
   default_regfile u_regfile (
-    .clk_i(clk_i), .rst_ni(rst_ni),
+    .clk_i(clk_i), .rst_ni(rst_ni), .lock_i(seq_status[0] | reg_cmd_w[0]),
     .s_axil_awaddr_i(s_axil_awaddr_i), .s_axil_awvalid_i(s_axil_awvalid_i),
     .s_axil_awready_o(s_axil_awready_o), .s_axil_wdata_i(s_axil_wdata_i),
     .s_axil_wstrb_i(s_axil_wstrb_i), .s_axil_wvalid_i(s_axil_wvalid_i),

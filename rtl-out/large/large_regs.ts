@@ -228,7 +228,7 @@ export const MASK: Readonly<Record<RegName, number>> = {
 
 /** Values of the registers fixed at generation. */
 export const VALUE = {
-  ID: 0x5bf80003,
+  ID: 0x5bf80004,
   CONFIG: 0x0fce8925,
 } as const;
 

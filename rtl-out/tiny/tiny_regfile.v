@@ -18,11 +18,14 @@
 //   const                   fixed at generation (ID, CONFIG)
 // Only the bits of a register's fields are implemented; other bits read 0.
 // irq_o is high while any bit of IRQ_STATUS is set whose IRQ_ENABLE bit is set.
+// The job registers (JOB_MODE JOB_DIM_I JOB_DIM_J JOB_DIM_R JOB_THRESHOLD JOB_ADDR_A_LO JOB_ADDR_A_SCALE_LO JOB_ADDR_B_LO JOB_B_BYTES JOB_ADDR_MASK_IN_LO JOB_ADDR_OUT_LO JOB_ADDR_OUT_SCALE_LO JOB_ADDR_MASK_OUT_LO JOB_OUT_MAX ) are read by the
+// running job: while lock_i is high a write to one of them completes with SLVERR and changes nothing.
 `default_nettype none
 
 module tiny_regfile (
     input  wire        clk_i,
     input  wire        rst_ni,
+    input  wire        lock_i,         // a job runs: the job registers refuse writes
     // AXI4-Lite slave
     input  wire [8-1:0] s_axil_awaddr_i,
     input  wire        s_axil_awvalid_i,
@@ -124,38 +127,38 @@ module tiny_regfile (
   wire hit_w_2 = wr_en & (wr_word == ADDR_CMD[8-1:2]);
   wire hit_w_4 = wr_en & (wr_word == ADDR_IRQ_ENABLE[8-1:2]);
   wire hit_w_5 = wr_en & (wr_word == ADDR_IRQ_STATUS[8-1:2]);
-  wire hit_w_6 = wr_en & (wr_word == ADDR_JOB_MODE[8-1:2]);
-  wire hit_w_7 = wr_en & (wr_word == ADDR_JOB_DIM_I[8-1:2]);
-  wire hit_w_8 = wr_en & (wr_word == ADDR_JOB_DIM_J[8-1:2]);
-  wire hit_w_9 = wr_en & (wr_word == ADDR_JOB_DIM_R[8-1:2]);
-  wire hit_w_10 = wr_en & (wr_word == ADDR_JOB_THRESHOLD[8-1:2]);
-  wire hit_w_11 = wr_en & (wr_word == ADDR_JOB_ADDR_A_LO[8-1:2]);
-  wire hit_w_12 = wr_en & (wr_word == ADDR_JOB_ADDR_A_SCALE_LO[8-1:2]);
-  wire hit_w_13 = wr_en & (wr_word == ADDR_JOB_ADDR_B_LO[8-1:2]);
-  wire hit_w_14 = wr_en & (wr_word == ADDR_JOB_B_BYTES[8-1:2]);
-  wire hit_w_15 = wr_en & (wr_word == ADDR_JOB_ADDR_MASK_IN_LO[8-1:2]);
-  wire hit_w_16 = wr_en & (wr_word == ADDR_JOB_ADDR_OUT_LO[8-1:2]);
-  wire hit_w_17 = wr_en & (wr_word == ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2]);
-  wire hit_w_18 = wr_en & (wr_word == ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2]);
-  wire hit_w_19 = wr_en & (wr_word == ADDR_JOB_OUT_MAX[8-1:2]);
+  wire hit_w_6 = wr_en & (wr_word == ADDR_JOB_MODE[8-1:2]) & ~lock_i;
+  wire hit_w_7 = wr_en & (wr_word == ADDR_JOB_DIM_I[8-1:2]) & ~lock_i;
+  wire hit_w_8 = wr_en & (wr_word == ADDR_JOB_DIM_J[8-1:2]) & ~lock_i;
+  wire hit_w_9 = wr_en & (wr_word == ADDR_JOB_DIM_R[8-1:2]) & ~lock_i;
+  wire hit_w_10 = wr_en & (wr_word == ADDR_JOB_THRESHOLD[8-1:2]) & ~lock_i;
+  wire hit_w_11 = wr_en & (wr_word == ADDR_JOB_ADDR_A_LO[8-1:2]) & ~lock_i;
+  wire hit_w_12 = wr_en & (wr_word == ADDR_JOB_ADDR_A_SCALE_LO[8-1:2]) & ~lock_i;
+  wire hit_w_13 = wr_en & (wr_word == ADDR_JOB_ADDR_B_LO[8-1:2]) & ~lock_i;
+  wire hit_w_14 = wr_en & (wr_word == ADDR_JOB_B_BYTES[8-1:2]) & ~lock_i;
+  wire hit_w_15 = wr_en & (wr_word == ADDR_JOB_ADDR_MASK_IN_LO[8-1:2]) & ~lock_i;
+  wire hit_w_16 = wr_en & (wr_word == ADDR_JOB_ADDR_OUT_LO[8-1:2]) & ~lock_i;
+  wire hit_w_17 = wr_en & (wr_word == ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2]) & ~lock_i;
+  wire hit_w_18 = wr_en & (wr_word == ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2]) & ~lock_i;
+  wire hit_w_19 = wr_en & (wr_word == ADDR_JOB_OUT_MAX[8-1:2]) & ~lock_i;
   wire wr_legal = 1'b0
-      | (wr_word == ADDR_CMD[8-1:2])
-      | (wr_word == ADDR_IRQ_ENABLE[8-1:2])
-      | (wr_word == ADDR_IRQ_STATUS[8-1:2])
-      | (wr_word == ADDR_JOB_MODE[8-1:2])
-      | (wr_word == ADDR_JOB_DIM_I[8-1:2])
-      | (wr_word == ADDR_JOB_DIM_J[8-1:2])
-      | (wr_word == ADDR_JOB_DIM_R[8-1:2])
-      | (wr_word == ADDR_JOB_THRESHOLD[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_A_LO[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_A_SCALE_LO[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_B_LO[8-1:2])
-      | (wr_word == ADDR_JOB_B_BYTES[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_MASK_IN_LO[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_OUT_LO[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2])
-      | (wr_word == ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2])
-      | (wr_word == ADDR_JOB_OUT_MAX[8-1:2])
+      | ((wr_word == ADDR_CMD[8-1:2]))
+      | ((wr_word == ADDR_IRQ_ENABLE[8-1:2]))
+      | ((wr_word == ADDR_IRQ_STATUS[8-1:2]))
+      | ((wr_word == ADDR_JOB_MODE[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_DIM_I[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_DIM_J[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_DIM_R[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_THRESHOLD[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_A_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_A_SCALE_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_B_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_B_BYTES[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_MASK_IN_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_OUT_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2]) & ~lock_i)
+      | ((wr_word == ADDR_JOB_OUT_MAX[8-1:2]) & ~lock_i)
       ;
 
   always @(posedge clk_i or negedge rst_ni) begin
@@ -345,7 +348,7 @@ module tiny_regfile (
     rd_data = 32'h0;
     rd_hit  = 1'b1;
     case (rd_word)
-      ADDR_ID[8-1:2]: rd_data = 32'h5bf80003;
+      ADDR_ID[8-1:2]: rd_data = 32'h5bf80004;
       ADDR_CONFIG[8-1:2]: rd_data = 32'h03ad828b;
       ADDR_CMD[8-1:2]: rd_data = 32'h0;
       ADDR_STATUS[8-1:2]: rd_data = reg_status_i & 32'h000001ff;

@@ -163,7 +163,7 @@ export const MASK: Readonly<Record<RegName, number>> = {
 
 /** Values of the registers fixed at generation. */
 export const VALUE = {
-  ID: 0x5bf80003,
+  ID: 0x5bf80004,
   CONFIG: 0x03ad828b,
 } as const;
 

@@ -188,12 +188,22 @@ module tiny_sequencer (
   reg             cs_q;           // the core computes a tile
   reg  [3:0]      state_q;
   reg  [2:0]      sub_q;          // step inside S_CHK / S_FIN
-  reg  [15:0]     I_q, J_q, R_q;
+  // The job registers, straight from the register file: it refuses writes to them from the
+  // START pulse until BUSY falls, so they hold still while the job runs.
+  wire [15:0]     job_i = dim_i_i[15:0];
+  wire [15:0]     job_j = dim_j_i[15:0];
+  wire [15:0]     job_r = dim_r_i[15:0];
   reg  [15:0]     nbr_q, nbi_q;   // blocks per row of B / A (ceil(R / K)) and of the output (ceil(I / K))
-  reg             relu_q, oskip_q, ocomp_q, wmask_q;
-  reg  [7:0]      tm_q, te_q;
-  reg  [AW-1:0]   a_addr_q, as_addr_q, b_addr_q, mi_addr_q, out_addr_q, os_addr_q, mo_addr_q;
-  reg  [31:0]     b_bytes_q, out_max_q;
+  wire            job_relu  = mode_i[0];
+  wire            job_oskip = mode_i[1];
+  wire            job_ocomp = mode_i[2];
+  wire            job_wmask = mode_i[3];
+  wire [7:0]      job_tm = thr_i[7:0];
+  wire [7:0]      job_te = thr_i[15:8];
+  wire [AW-1:0]   job_a_addr = addr_a_i, job_as_addr = addr_as_i, job_b_addr = addr_b_i;
+  wire [AW-1:0]   job_mi_addr = addr_mi_i, job_out_addr = addr_out_i, job_os_addr = addr_os_i;
+  wire [AW-1:0]   job_mo_addr = addr_mo_i;
+  wire [31:0]     job_b_bytes = b_bytes_i, job_out_max = out_max_i;
   reg  [31:0]     blocks_q;       // J x nbI: output blocks
   reg  [31:0]     elems_b_q;      // J x nbR x K: elements of B
   reg             err_dim_q, err_dma_q, err_bov_q, err_bfmt_q, err_oov_q, nan_q;
@@ -278,7 +288,7 @@ module tiny_sequencer (
   wire [CW-1:0]   rd_bytes_cw = rd_bytes_i;
   wire [CW-1:0]   wr_bytes_cw = wr_bytes_i;
   wire [MW-1:0]   oskipped_mw = oskipped_q;
-  wire [15:0]     i_left = I_q - i0_q;
+  wire [15:0]     i_left = job_i - i0_q;
   wire [LT:0]     lanes_next = (i_left >= T16) ? TL : i_left[LT:0];
   wire [15:0]     rpad = nbr_q << LK;                     // R rounded up to K
   wire [15:0]     ipad_bytes_m = nbi_q << (LK - 3);       // mask bytes per row
@@ -404,7 +414,7 @@ module tiny_sequencer (
           rfirst_q  <= ecount_q;
           nan_row_q <= 1'b0;
           ld_row_q  <= ld_row_q + 16'd1;
-          if (ld_row_q + 16'd1 == J_q) ld_done_q <= 1'b1;
+          if (ld_row_q + 16'd1 == job_j) ld_done_q <= 1'b1;
         end
       end else if (rowend_q == 2'd2) begin
         if (!ecount_full) ecount_q <= ecount_q + 1'b1;
@@ -412,7 +422,7 @@ module tiny_sequencer (
         rowend_q  <= 2'd0;
         nan_row_q <= 1'b0;
         ld_row_q  <= ld_row_q + 16'd1;
-        if (ld_row_q + 16'd1 == J_q) ld_done_q <= 1'b1;
+        if (ld_row_q + 16'd1 == job_j) ld_done_q <= 1'b1;
       end else begin
         if (emit) begin
           pend_v_q <= 1'b1;
@@ -494,14 +504,14 @@ module tiny_sequencer (
   wire [OBA:0]    oaddr = obase_q + ocol[OBA:0];
   wire            owe   = cs_q & core_out_valid_i & (ocol < nbi_q) & (oaddr < OBDL);
   assign core_start_valid_o = core_sv_q;
-  assign core_rows_o    = J_q[JW:0];
+  assign core_rows_o    = job_j[JW:0];
   assign core_lanes_o   = cp_lanes_q[3:0];
   assign core_bank_o    = cpb_q;
   assign ld_bank_o      = ldb_q;
-  assign core_relu_o    = relu_q;
-  assign core_outskip_o = oskip_q;
-  assign core_tm_o      = tm_q;
-  assign core_te_o      = te_q;
+  assign core_relu_o    = job_relu;
+  assign core_outskip_o = job_oskip;
+  assign core_tm_o      = job_tm;
+  assign core_te_o      = job_te;
   assign core_out_ready_o = cs_q;
   assign a_clear_o = (ls_q == L_CLR);
 
@@ -562,8 +572,8 @@ module tiny_sequencer (
   reg  [DW-1:0]   ow_d_q;
   reg  [WB-1:0]   ow_k_q;
   reg             ow_l_q;
-  wire            use_enc   = (state_q == S_WOUT) & ocomp_q;
-  wire            use_words = ((state_q == S_WOUT) & ~ocomp_q);
+  wire            use_enc   = (state_q == S_WOUT) & job_ocomp;
+  wire            use_words = ((state_q == S_WOUT) & ~job_ocomp);
   wire            use_pack  = (state_q == S_WSCL) | (state_q == S_WMSK);
   // code words: word wi of the block's codes (or of its mask bytes)
   wire [64-1:0] wsrc    = (state_q == S_WMSK) ? { {(64-K){1'b0}}, h_nz} : h_q;
@@ -631,25 +641,15 @@ module tiny_sequencer (
   end
 
   // ---------------------------------------------------------------- main FSM
-  wire [15:0]     f_i = dim_i_i[15:0];
-  wire [15:0]     f_j = dim_j_i[15:0];
-  wire [15:0]     f_r = dim_r_i[15:0];
-  wire [15:0]     nbr_in = (f_r >> LK) + {15'd0, |f_r[LK-1:0]};   // ceil(R / K)
-  wire [15:0]     nbi_in = (f_i >> LK) + {15'd0, |f_i[LK-1:0]};   // ceil(I / K)
+  wire [15:0]     nbr_in = (job_r >> LK) + {15'd0, |job_r[LK-1:0]};   // ceil(R / K)
+  wire [15:0]     nbi_in = (job_i >> LK) + {15'd0, |job_i[LK-1:0]};   // ceil(I / K)
   reg             enc_last_seen_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q   <= S_IDLE;
       sub_q     <= 3'd0;
-      I_q <= 16'd0; J_q <= 16'd0; R_q <= 16'd0;
       nbr_q <= 16'd0; nbi_q <= 16'd0;
-      relu_q <= 1'b0; oskip_q <= 1'b0; ocomp_q <= 1'b0; wmask_q <= 1'b0;
-      tm_q <= 8'd0; te_q <= 8'd0;
-      a_addr_q <= {AW{1'b0}}; as_addr_q <= {AW{1'b0}}; b_addr_q <= {AW{1'b0}};
-      mi_addr_q <= {AW{1'b0}}; out_addr_q <= {AW{1'b0}}; os_addr_q <= {AW{1'b0}};
-      mo_addr_q <= {AW{1'b0}};
-      b_bytes_q <= 32'd0; out_max_q <= 32'd0;
       blocks_q <= 32'd0; elems_b_q <= 32'd0;
       err_dim_q <= 1'b0; err_dma_q <= 1'b0; err_bfmt_q <= 1'b0; err_oov_q <= 1'b0;
       nan_q <= 1'b0; resp_q <= 2'd0;
@@ -721,18 +721,7 @@ module tiny_sequencer (
       case (state_q)
         S_IDLE: if (start_i) begin
           busy_q <= 1'b1;
-          I_q <= f_i; J_q <= f_j; R_q <= f_r;
           nbr_q <= nbr_in; nbi_q <= nbi_in;
-          relu_q  <= mode_i[0];
-          oskip_q <= mode_i[1];
-          ocomp_q <= mode_i[2];
-          wmask_q <= mode_i[3];
-          tm_q <= thr_i[7:0];
-          te_q <= thr_i[15:8];
-          a_addr_q <= addr_a_i; as_addr_q <= addr_as_i; b_addr_q <= addr_b_i;
-          mi_addr_q <= addr_mi_i; out_addr_q <= addr_out_i; os_addr_q <= addr_os_i;
-          mo_addr_q <= addr_mo_i;
-          b_bytes_q <= b_bytes_i; out_max_q <= out_max_i;
           err_dim_q <= 1'b0; err_dma_q <= 1'b0; err_bfmt_q <= 1'b0; err_oov_q <= 1'b0;
           nan_q <= 1'b0; resp_q <= 2'd0;
           out_bytes_o <= 32'd0;
@@ -748,15 +737,15 @@ module tiny_sequencer (
           if (sub_q == 3'd1) blocks_q <= mul_p_q[31:0];
           if (sub_q == 3'd2) elems_b_q <= mul_p_q[31:0] << LK;
           if (sub_q == 3'd3) begin
-            if (I_q == 16'd0 || J_q == 16'd0 || R_q == 16'd0 ||
-                {16'd0, J_q} > 128 || {16'd0, R_q} > 128 || blocks_q > 128 ||
+            if (job_i == 16'd0 || job_j == 16'd0 || job_r == 16'd0 ||
+                {16'd0, job_j} > 128 || {16'd0, job_r} > 128 || blocks_q > 128 ||
                 dim_i_i[31:16] != 16'd0 || dim_j_i[31:16] != 16'd0 || dim_r_i[31:16] != 16'd0 ||
-                (ocomp_q && out_max_q == 32'd0) || b_bytes_q == 32'd0) begin
+                (job_ocomp && job_out_max == 32'd0) || job_b_bytes == 32'd0) begin
               err_dim_q <= 1'b1;
               sub_q   <= 3'd5;   // S_FIN with nothing counted
               state_q <= S_FIN;
             end else begin
-              rd_cv_q <= 1'b1; rd_ca_q <= b_addr_q; rd_cb_q <= b_bytes_q; rd_cr_q <= 16'd1;
+              rd_cv_q <= 1'b1; rd_ca_q <= job_b_addr; rd_cb_q <= job_b_bytes; rd_cr_q <= 16'd1;
               rd_cs_q <= {AW{1'b0}};
               rd_done_seen_q <= 1'b0;
               dec_cv_q <= 1'b1;
@@ -799,7 +788,7 @@ module tiny_sequencer (
             L_CLR: begin
               // a_clear_o is high in this cycle: the lanes' NaN flags of the bank are cleared
               lanes_q <= lanes_next;
-              rd_cv_q <= 1'b1; rd_ca_q <= a_addr_q + aoff_q; rd_cb_q <= {16'd0, rpad};
+              rd_cv_q <= 1'b1; rd_ca_q <= job_a_addr + aoff_q; rd_cb_q <= {16'd0, rpad};
               rd_cr_q <= { {(15-LT){1'b0}}, lanes_next}; rd_cs_q <= { {(AW-16){1'b0}}, rpad};
               rd_done_seen_q <= 1'b0;
               aw_q <= 16'd0; alane_q <= {(LT+1){1'b0}};
@@ -813,7 +802,7 @@ module tiny_sequencer (
                 end else aw_q <= aw_q + 16'd1;
               end
               if (rd_done_i) begin
-                rd_cv_q <= 1'b1; rd_ca_q <= as_addr_q + soff_q; rd_cb_q <= {16'd0, nbr_q};
+                rd_cv_q <= 1'b1; rd_ca_q <= job_as_addr + soff_q; rd_cb_q <= {16'd0, nbr_q};
                 rd_cr_q <= { {(15-LT){1'b0}}, lanes_q}; rd_cs_q <= { {(AW-16){1'b0}}, nbr_q};
                 rd_done_seen_q <= 1'b0;
                 slane_q <= {(LT+1){1'b0}}; sblk_q <= 16'd0;
@@ -829,9 +818,9 @@ module tiny_sequencer (
               end
               if ((rd_done_seen_q || rd_done_i) && !byte_v && !rd_cv_q) begin
                 sblk_q <= 16'd0; mj_q <= 16'd0; mw_q <= {T{1'b0}};
-                if (oskip_q) begin
-                  rd_cv_q <= 1'b1; rd_ca_q <= mi_addr_q + moff_q; rd_cb_q <= {16'd0, mbytes};
-                  rd_cr_q <= J_q; rd_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
+                if (job_oskip) begin
+                  rd_cv_q <= 1'b1; rd_ca_q <= job_mi_addr + moff_q; rd_cb_q <= {16'd0, mbytes};
+                  rd_cr_q <= job_j; rd_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
                   rd_done_seen_q <= 1'b0;
                   ls_q <= L_MREAD;
                 end else ls_q <= L_DONE;
@@ -878,16 +867,16 @@ module tiny_sequencer (
             moff_q <= moff_q + T8;
             toff_q <= toff_q + NOB16;
             ldb_q  <= ~ldb_q;
-            ls_q   <= (i0_q + T16 >= I_q || i0_q + T16 < i0_q) ? L_IDLE : L_CLR;
+            ls_q   <= (i0_q + T16 >= job_i || i0_q + T16 < i0_q) ? L_IDLE : L_CLR;
           end else if (ls_q == L_IDLE) begin
             // every tile done: write the output
             ra_q <= {(OBA+1){1'b0}};
             enc_last_seen_q <= 1'b0;
-            wr_cv_q <= 1'b1; wr_ca_q <= out_addr_q;
-            if (ocomp_q) begin
-              wr_cb_q <= out_max_q; wr_cr_q <= 16'd1; wr_cs_q <= {AW{1'b0}};
+            wr_cv_q <= 1'b1; wr_ca_q <= job_out_addr;
+            if (job_ocomp) begin
+              wr_cb_q <= job_out_max; wr_cr_q <= 16'd1; wr_cs_q <= {AW{1'b0}};
             end else begin
-              wr_cb_q <= {16'd0, ipad}; wr_cr_q <= J_q;
+              wr_cb_q <= {16'd0, ipad}; wr_cr_q <= job_j;
               wr_cs_q <= { {(AW-16){1'b0}}, ipad};
             end
             state_q <= S_WOUT;
@@ -899,16 +888,16 @@ module tiny_sequencer (
             out_bytes_o <= enc_bytes_i;
           end
           if (wr_done_i) begin
-            if (ocomp_q && wr_overflow_i) err_oov_q <= 1'b1;
-            if (!ocomp_q) out_bytes_o <= blocks_q << LK;
+            if (job_ocomp && wr_overflow_i) err_oov_q <= 1'b1;
+            if (!job_ocomp) out_bytes_o <= blocks_q << LK;
             ra_q <= {(OBA+1){1'b0}};
-            if (!ocomp_q) begin
-              wr_cv_q <= 1'b1; wr_ca_q <= os_addr_q; wr_cb_q <= {16'd0, nbi_q}; wr_cr_q <= J_q;
+            if (!job_ocomp) begin
+              wr_cv_q <= 1'b1; wr_ca_q <= job_os_addr; wr_cb_q <= {16'd0, nbi_q}; wr_cr_q <= job_j;
               wr_cs_q <= { {(AW-16){1'b0}}, nbi_q};
               state_q <= S_WSCL;
-            end else if (wmask_q) begin
-              wr_cv_q <= 1'b1; wr_ca_q <= mo_addr_q; wr_cb_q <= {16'd0, ipad_bytes_m};
-              wr_cr_q <= J_q; wr_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
+            end else if (job_wmask) begin
+              wr_cv_q <= 1'b1; wr_ca_q <= job_mo_addr; wr_cb_q <= {16'd0, ipad_bytes_m};
+              wr_cr_q <= job_j; wr_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
               state_q <= S_WMSK;
             end else begin
               sub_q <= 3'd0;
@@ -918,9 +907,9 @@ module tiny_sequencer (
         end
         S_WSCL: if (wr_done_i) begin
           ra_q <= {(OBA+1){1'b0}};
-          if (wmask_q) begin
-            wr_cv_q <= 1'b1; wr_ca_q <= mo_addr_q; wr_cb_q <= {16'd0, ipad_bytes_m};
-            wr_cr_q <= J_q; wr_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
+          if (job_wmask) begin
+            wr_cv_q <= 1'b1; wr_ca_q <= job_mo_addr; wr_cb_q <= {16'd0, ipad_bytes_m};
+            wr_cr_q <= job_j; wr_cs_q <= { {(AW-16){1'b0}}, ipad_bytes_m};
             state_q <= S_WMSK;
           end else begin
             sub_q <= 3'd0;
@@ -965,15 +954,15 @@ module tiny_sequencer (
     mul_b_in = 16'd0;
     if (!mul_busy) begin
       if (state_q == S_CHK && sub_q == 3'd0) begin
-        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, J_q}; mul_b_in = nbi_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, job_j}; mul_b_in = nbi_q;
       end else if (state_q == S_CHK && sub_q == 3'd1) begin
-        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, J_q}; mul_b_in = nbr_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, job_j}; mul_b_in = nbr_q;
       end else if (state_q == S_FIN && sub_q == 3'd0) begin
-        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, I_q}; mul_b_in = J_q;
+        mul_go = 1'b1; mul_a_in = { {(MW-16){1'b0}}, job_i}; mul_b_in = job_j;
       end else if (state_q == S_FIN && sub_q == 3'd1) begin
-        mul_go = 1'b1; mul_a_in = mul_p_q; mul_b_in = R_q;
+        mul_go = 1'b1; mul_a_in = mul_p_q; mul_b_in = job_r;
       end else if (state_q == S_FIN && sub_q == 3'd2) begin
-        mul_go = 1'b1; mul_a_in = oskipped_mw; mul_b_in = R_q;
+        mul_go = 1'b1; mul_a_in = oskipped_mw; mul_b_in = job_r;
       end
     end
   end

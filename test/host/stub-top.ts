@@ -97,10 +97,11 @@ module ${module} (
   output wire        irq_o
 );
 ${decls.join("\n")}
+  reg         rc_valid, wc_valid, busy;
 
   ${name}_regfile regs (
     .clk_i(clk_i),
-    .rst_ni(rst_ni),
+    .rst_ni(rst_ni),${p.hasLock ? "\n    .lock_i(busy)," : ""}
     .s_axil_awaddr_i(s_axil_awaddr_i),
     .s_axil_awvalid_i(s_axil_awvalid_i),
     .s_axil_awready_o(s_axil_awready_o),
@@ -122,7 +123,6 @@ ${conns.join("\n")}
     .irq_o(irq_o)
   );
 
-  reg         rc_valid, wc_valid, busy;
   wire        rc_ready, wc_ready;
   wire        s_valid, s_ready, s_last;
   wire [${DW}-1:0] s_data;

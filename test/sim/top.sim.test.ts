@@ -309,7 +309,11 @@ function softResetSession(
       outMax: 512,
     });
     s.abortJob(job(aborted.addr), cycles, `soft reset after ${cycles} cycles`);
-    s.job(job(out.addr), { label: `good job after the soft reset at ${cycles}`, wait: "irq" });
+    s.job(job(out.addr), {
+      label: `good job after the soft reset at ${cycles}`,
+      wait: "irq",
+      writeWhileBusy: true,
+    });
   });
   return s;
 }

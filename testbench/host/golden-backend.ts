@@ -76,7 +76,9 @@ export class GoldenBackend implements Backend {
         if (o.op === "end") break;
         switch (o.op) {
           case "write":
-            write(o.addr, o.fromSlot === undefined ? o.value : (slots[o.fromSlot] ?? 0));
+            // a refused write (a job register while the job runs) changes nothing
+            if (o.refused !== true)
+              write(o.addr, o.fromSlot === undefined ? o.value : (slots[o.fromSlot] ?? 0));
             break;
           case "read": {
             const got = readAt(o.addr);

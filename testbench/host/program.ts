@@ -4,7 +4,8 @@
  *
  *   op[127:124] flags[123:120] addr[119:104] data[103:72] mask[71:40] arg[39:8] slot[7:0]
  *
- *   0 write   addr <- data (flags.0: the value of slot instead)
+ *   0 write   addr <- data (flags.0: the value of slot instead; flags.1: the write must be refused
+ *             with SLVERR, as a job register's is while a job runs)
  *   1 read    addr (flags.0: store into slot; flags.1: check (value & mask) == (data & mask))
  *   2 poll    read addr until (value & mask) == (data & mask), at most arg cycles
  *   3 waitirq until irq_o == data[0], at most arg cycles
@@ -17,7 +18,15 @@
 export const SLOTS = 256;
 
 export type Op =
-  | { op: "write"; addr: number; value: number; fromSlot?: number; note: string }
+  | {
+      op: "write";
+      addr: number;
+      value: number;
+      fromSlot?: number;
+      /** The register file must refuse the write (SLVERR, nothing changes). */
+      refused?: boolean;
+      note: string;
+    }
   | {
       op: "read";
       addr: number;
@@ -67,6 +76,7 @@ export function opLine(o: Op): string {
         flags |= 1;
         slot = o.fromSlot;
       }
+      if (o.refused === true) flags |= 2;
       break;
     case "read":
       addr = o.addr;

@@ -31,6 +31,12 @@ export interface JobOptions {
    * its output is void (not checked).
    */
   dmaError?: 2 | 3;
+  /**
+   * Right after CMD.START, write every job register with another value: each write must be
+   * refused (SLVERR) while the job runs, the job must not see it, and the registers must read
+   * their old values afterwards. Only for jobs that run longer than those writes take.
+   */
+  writeWhileBusy?: boolean;
 }
 
 /** Counters and status a job reported (undefined: not read back). */
@@ -237,6 +243,18 @@ export class HostSession {
       } else this.writeReg(w.name, w.value, `${pre}: ${w.name}`);
     }
     this.writeReg("CMD", regs.bit("CMD", "START"), `${pre}: CMD.START`);
+    const jobRegs = jobRegisterWrites(this.ctx, job);
+    if (o.writeWhileBusy === true)
+      for (const w of jobRegs) {
+        const mask = regs.reg(w.name).mask;
+        this.push({
+          op: "write",
+          addr: regs.offset(w.name),
+          value: (~w.value & mask) >>> 0,
+          refused: true,
+          note: `${pre}: ${w.name} written while the job runs (refused)`,
+        });
+      }
     const timeout = o.timeout ?? this.defaultTimeout(job);
     if (wait === "busy")
       this.push({
@@ -259,6 +277,8 @@ export class HostSession {
         note: `${pre}: wait for IRQ_STATUS.DONE`,
       });
     const reads = new Map<string, number>();
+    if (o.writeWhileBusy === true)
+      for (const w of jobRegs) this.readReg(w.name, w.value, `${pre}: ${w.name} kept its value`);
     reads.set("STATUS", this.readReg("STATUS", golden.status, `${pre}: STATUS`));
     reads.set("IRQ_STATUS", this.readReg("IRQ_STATUS", golden.irqStatus, `${pre}: IRQ_STATUS`));
     if (o.outBytesSlot !== undefined) {

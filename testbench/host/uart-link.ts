@@ -203,7 +203,7 @@ export async function runOverLink(
       case "write": {
         const v = op.fromSlot === undefined ? op.value : (slots.get(op.fromSlot) ?? 0);
         const resp = await link.writeReg(op.addr, v);
-        if (resp !== 0)
+        if (resp !== (op.refused === true ? 2 : 0))
           messages.push(
             `MISMATCH op ${i}: write of ${hex(v)} to 0x${op.addr.toString(16)} answered BRESP ${resp} (${op.note})`,
           );
