@@ -31,6 +31,10 @@ export interface RequantParams {
   revIdx: number[];
   /** Elements re-quantized a cycle (array.requantElems); below k the stage is serial. */
   p: number;
+  pAccBits: number;
+  pExpBits: number;
+  /** Serial form: width of the code shift r = n + 6, clog2(accW + 8). */
+  xrW: number;
   serial: boolean;
   /** Serial form only: steps a pass (k / p), cycles a block (2 k / p + 3), step index width, last step. */
   ns?: number;
@@ -72,6 +76,9 @@ export function requantParams(
     kAccBits: k * accW,
     kExpBits: k * 9,
     kBits: k * 8,
+    pAccBits: p * accW,
+    pExpBits: p * 9,
+    xrW: Math.ceil(Math.log2(accW + 8)),
     tagW,
     lopW: Math.ceil(Math.log2(accW + 1)),
     lMax: accW - 1 + 508,
@@ -305,6 +312,13 @@ export function coreModules(
         // two banks of the A tile and the output mask (load one while the other computes); a
         // MAC unit's RAMs hold the A rows of all its lanes (one per pass)
         multiPass: core.passes > 1,
+        // the output stage: serial (the result register rotates each block by rqP elements a
+        // step) or a block a cycle; one output block a row needs no block multiplexer
+        rqSerial: rq.serial,
+        rqP: rq.p,
+        rqPAccBits: rq.pAccBits,
+        rqPExpBits: rq.pExpBits,
+        oneOutBlk: core.nOutBlk === 1,
         onePhys: core.TP === 1,
         aWords2: 2 * core.passes * core.aWords,
         aRamW: core.aWordW + 1 + core.psLog,

@@ -53,56 +53,50 @@ module large_bfp8_requant (
     end
   endfunction
 
-  // |q| < limit  <=>  |q| * 2^d < tm
-  function [7:0] limit;
+  // Threshold: a code q (1..127) is dropped when |q| * 2^(s - 6) < tm * 2^te, i.e. (tm > 0)
+  // |q| <= floor((tm * 2^7 - 1) / 2^j) with j = s - te + 1: j < 0: always (127); j > 15: never (0);
+  // else {tm - 1, 7'h7f} >> j, 127 when that is 127 or more. One limit per block.
+  function [6:0] thr_le;
     input [7:0]         tm;
-    input signed [11:0] d;
-    reg [15:0] w;
+    input [7:0]         te;
+    input signed [11:0] s;
+    reg signed [11:0] j;
+    reg [7:0]         tm1;
+    reg [14:0]        w;
     begin
-      if (d >= 12'sd9) limit = 8'd0;
-      else if (d <= -12'sd8) limit = 8'd128;
-      else if (d >= 12'sd0) begin
-        w = ({8'd0, tm} + ((16'd1 << d[3:0]) - 16'd1)) >> d[3:0];
-        limit = (w > 16'd128) ? 8'd128 : w[7:0];
-      end else begin
-        w = {8'd0, tm} << (-d);
-        limit = (w > 16'd128) ? 8'd128 : w[7:0];
-      end
+      j   = s - $signed({ {4{te[7]}}, te}) + 12'sd1;
+      tm1 = tm - 8'd1;
+      w   = {tm1, 7'h7f} >> j[3:0];
+      thr_le = j[11] ? 7'd127 : (j[10:4] != 7'd0) ? 7'd0 : (w[14:7] != 8'd0) ? 7'd127 : w[6:0];
     end
   endfunction
 
   // A magnitude a times 2^-n rounded to an integer (ties away from zero) and
-  // clamped to 127; lp is the position of a's leading one. Only the bits that can reach the
-  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit. In two halves:
-  // rc_prep decides from n and lp, rc_fin shifts and rounds.
-  localparam integer RCW = 6 + RSW;   // {n > 0, clamp, ls[4], rs[RSW]}
+  // clamped to 127. Only the bits that can reach the 7-bit result are shifted. No clamp from the
+  // leading one is needed: s >= floor(log2 |v|) for every element of the block, so
+  // |v| * 2^(6 - s) < 128 and only the rounding can reach 128. rc_prep decides from n, rc_fin
+  // shifts and rounds.
+  localparam integer RCW = 5 + RSW;   // {n > 0, ls[4], rs[RSW]}
   function [RCW-1:0] rc_prep;
-    input [ACC_W-1:0]   a;
     input signed [11:0] n;
-    input [LW-1:0]      lp;
-    reg               nz, pos, big;
+    reg               pos;
     reg [3:0]         ls;
     reg [RSW-1:0]     rs;
     begin
-      nz  = (a != {ACC_W{1'b0}});
       pos = (n > 12'sd0);
-      // n <= 0: a * 2^ls with ls = min(-n, 7), above 127 exactly when lp + ls >= 7
-      ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
-      // n > 0: floor(a / 2^n) is 128 or more exactly when lp >= n + 7; rs = n - 1 (n - 1 < 2^RSW,
-      // so it is n - 1 modulo 2^RSW), at most ACC_W
+      // n <= 0: a * 2^ls with ls = -n (n >= -6 for a non-zero element; a zero one gives 0)
+      ls  = -n[3:0];
+      // n > 0: rs = n - 1 (n - 1 < 2^RSW, so it is n - 1 modulo 2^RSW), at most ACC_W
       rs  = (n > 12'sd41) ? 6'd40 : n[RSW-1:0] - 1'b1;
-      big = pos ? nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7)
-                : nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
-      rc_prep = {pos, big, ls, rs};
+      rc_prep = {pos, ls, rs};
     end
   endfunction
   function [6:0] rc_fin;
     input [ACC_W-1:0]   a;
     input [RCW-1:0]     pr;
-    reg               pos, big;
+    reg               pos;
     reg [3:0]         ls;
     reg [RSW-1:0]     rs;
-    reg [6:0]         lo;
     /* verilator lint_off UNUSEDSIGNAL */
     // the shifted magnitude: only its 8 low bits (guard bit and the 7-bit result) are used
     reg [ACC_W-1:0]   t;
@@ -110,24 +104,22 @@ module large_bfp8_requant (
     reg               up;
     reg [7:0]         v;
     begin
-      {pos, big, ls, rs} = pr;
+      {pos, ls, rs} = pr;
       if (!pos) begin
-        lo = a[6:0] << ls;
-        rc_fin = big ? 7'd127 : lo;
+        rc_fin = a[6:0] << ls;
       end else begin
         // t = a >> (n - 1) holds the guard bit (t[0]) and the floor's low bits (t[7:1])
         t = a >> rs;
         up = t[0];
         v = {1'b0, t[7:1]} + {7'd0, up};
-        rc_fin = (big | v[7]) ? 7'd127 : v[6:0];
+        rc_fin = v[7] ? 7'd127 : v[6:0];
       end
     end
   endfunction
   function [6:0] round_clamp;
     input [ACC_W-1:0]   a;
     input signed [11:0] n;
-    input [LW-1:0]      lp;
-    round_clamp = rc_fin(a, rc_prep(a, n, lp));
+    round_clamp = rc_fin(a, rc_prep(n));
   endfunction
 
   // ------------------------------------------------------------------ flow control
@@ -532,39 +524,6 @@ module large_bfp8_requant (
   reg               s1_nz_q, s1_nan_q;
   reg [10:0]        s1_lmax_q;
   reg [14-1:0] s1_tag_q;
-  // leading-one position of each magnitude (stage 2 sizes its shifts and clamps from it)
-  reg [LW-1:0]      s1_lp_0_q;
-  reg [LW-1:0]      s1_lp_1_q;
-  reg [LW-1:0]      s1_lp_2_q;
-  reg [LW-1:0]      s1_lp_3_q;
-  reg [LW-1:0]      s1_lp_4_q;
-  reg [LW-1:0]      s1_lp_5_q;
-  reg [LW-1:0]      s1_lp_6_q;
-  reg [LW-1:0]      s1_lp_7_q;
-  reg [LW-1:0]      s1_lp_8_q;
-  reg [LW-1:0]      s1_lp_9_q;
-  reg [LW-1:0]      s1_lp_10_q;
-  reg [LW-1:0]      s1_lp_11_q;
-  reg [LW-1:0]      s1_lp_12_q;
-  reg [LW-1:0]      s1_lp_13_q;
-  reg [LW-1:0]      s1_lp_14_q;
-  reg [LW-1:0]      s1_lp_15_q;
-  reg [LW-1:0]      s1_lp_16_q;
-  reg [LW-1:0]      s1_lp_17_q;
-  reg [LW-1:0]      s1_lp_18_q;
-  reg [LW-1:0]      s1_lp_19_q;
-  reg [LW-1:0]      s1_lp_20_q;
-  reg [LW-1:0]      s1_lp_21_q;
-  reg [LW-1:0]      s1_lp_22_q;
-  reg [LW-1:0]      s1_lp_23_q;
-  reg [LW-1:0]      s1_lp_24_q;
-  reg [LW-1:0]      s1_lp_25_q;
-  reg [LW-1:0]      s1_lp_26_q;
-  reg [LW-1:0]      s1_lp_27_q;
-  reg [LW-1:0]      s1_lp_28_q;
-  reg [LW-1:0]      s1_lp_29_q;
-  reg [LW-1:0]      s1_lp_30_q;
-  reg [LW-1:0]      s1_lp_31_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_valid_q <= 1'b0;
@@ -575,38 +534,6 @@ module large_bfp8_requant (
       s1_nan_q   <= 1'b0;
       s1_lmax_q  <= 11'd0;
       s1_tag_q   <= 14'd0;
-      s1_lp_0_q <= {LW{1'b0}};
-      s1_lp_1_q <= {LW{1'b0}};
-      s1_lp_2_q <= {LW{1'b0}};
-      s1_lp_3_q <= {LW{1'b0}};
-      s1_lp_4_q <= {LW{1'b0}};
-      s1_lp_5_q <= {LW{1'b0}};
-      s1_lp_6_q <= {LW{1'b0}};
-      s1_lp_7_q <= {LW{1'b0}};
-      s1_lp_8_q <= {LW{1'b0}};
-      s1_lp_9_q <= {LW{1'b0}};
-      s1_lp_10_q <= {LW{1'b0}};
-      s1_lp_11_q <= {LW{1'b0}};
-      s1_lp_12_q <= {LW{1'b0}};
-      s1_lp_13_q <= {LW{1'b0}};
-      s1_lp_14_q <= {LW{1'b0}};
-      s1_lp_15_q <= {LW{1'b0}};
-      s1_lp_16_q <= {LW{1'b0}};
-      s1_lp_17_q <= {LW{1'b0}};
-      s1_lp_18_q <= {LW{1'b0}};
-      s1_lp_19_q <= {LW{1'b0}};
-      s1_lp_20_q <= {LW{1'b0}};
-      s1_lp_21_q <= {LW{1'b0}};
-      s1_lp_22_q <= {LW{1'b0}};
-      s1_lp_23_q <= {LW{1'b0}};
-      s1_lp_24_q <= {LW{1'b0}};
-      s1_lp_25_q <= {LW{1'b0}};
-      s1_lp_26_q <= {LW{1'b0}};
-      s1_lp_27_q <= {LW{1'b0}};
-      s1_lp_28_q <= {LW{1'b0}};
-      s1_lp_29_q <= {LW{1'b0}};
-      s1_lp_30_q <= {LW{1'b0}};
-      s1_lp_31_q <= {LW{1'b0}};
     end else if (en1) begin
       s1_valid_q <= in_valid_i;
       s1_mag_q   <= { mag_31, mag_30, mag_29, mag_28, mag_27, mag_26, mag_25, mag_24, mag_23, mag_22, mag_21, mag_20, mag_19, mag_18, mag_17, mag_16, mag_15, mag_14, mag_13, mag_12, mag_11, mag_10, mag_9, mag_8, mag_7, mag_6, mag_5, mag_4, mag_3, mag_2, mag_1, mag_0 };
@@ -616,38 +543,6 @@ module large_bfp8_requant (
       s1_nan_q   <= any_nan;
       s1_lmax_q  <= lmax;
       s1_tag_q   <= in_tag_i;
-      s1_lp_0_q <= lp_0;
-      s1_lp_1_q <= lp_1;
-      s1_lp_2_q <= lp_2;
-      s1_lp_3_q <= lp_3;
-      s1_lp_4_q <= lp_4;
-      s1_lp_5_q <= lp_5;
-      s1_lp_6_q <= lp_6;
-      s1_lp_7_q <= lp_7;
-      s1_lp_8_q <= lp_8;
-      s1_lp_9_q <= lp_9;
-      s1_lp_10_q <= lp_10;
-      s1_lp_11_q <= lp_11;
-      s1_lp_12_q <= lp_12;
-      s1_lp_13_q <= lp_13;
-      s1_lp_14_q <= lp_14;
-      s1_lp_15_q <= lp_15;
-      s1_lp_16_q <= lp_16;
-      s1_lp_17_q <= lp_17;
-      s1_lp_18_q <= lp_18;
-      s1_lp_19_q <= lp_19;
-      s1_lp_20_q <= lp_20;
-      s1_lp_21_q <= lp_21;
-      s1_lp_22_q <= lp_22;
-      s1_lp_23_q <= lp_23;
-      s1_lp_24_q <= lp_24;
-      s1_lp_25_q <= lp_25;
-      s1_lp_26_q <= lp_26;
-      s1_lp_27_q <= lp_27;
-      s1_lp_28_q <= lp_28;
-      s1_lp_29_q <= lp_29;
-      s1_lp_30_q <= lp_30;
-      s1_lp_31_q <= lp_31;
     end
   end
 
@@ -662,12 +557,9 @@ module large_bfp8_requant (
   wire               blk_nan  = b_nan | (b_nz & ovf);
   wire               blk_zero = ~blk_nan & ~b_nz;
   wire [7:0]         scale = blk_nan ? 8'hff : (blk_zero ? 8'h00 : s_unb[7:0] + 8'd127);
-  // Threshold: |q| * 2^d < tm with d = s - 6 - te, for integer codes the same as |q| < thr_lim:
-  // d >= 9: never (0); d <= -8: always (128); 0 <= d <= 8: ceil(tm / 2^d); d < 0: tm * 2^-d,
-  // at most 128. One limit per block, one compare per element.
-  wire signed [11:0] thr_d = s_unb - 12'sd6 - $signed({ {4{thr_te_i[7]}}, thr_te_i});
+  // Threshold: a code is dropped when 0 < |q| <= thr_lim (thr_le; one limit per block).
   wire               thr_on = (thr_tm_i != 8'd0) & ~blk_nan;
-  wire [7:0]         thr_lim = limit(thr_tm_i, thr_d);
+  wire [6:0]         thr_lim = thr_le(thr_tm_i, thr_te_i, s_unb);
 
   // n = s - (E - 266) - 6 = n_base - E for every element
   wire signed [11:0] n_base = s_unb + 12'sd260;
@@ -675,225 +567,225 @@ module large_bfp8_requant (
   // element 0: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_0 = n_base - $signed({3'b000, s1_exp_q[0*9 +: 9]});
   wire [ACC_W-1:0]   a_0 = s1_mag_q[0*ACC_W +: ACC_W];
-  wire [6:0]         c_0 = round_clamp(a_0, n_0, s1_lp_0_q);
-  wire               t_0 = thr_on & (c_0 != 7'd0) & ({1'b0, c_0 } < thr_lim);
+  wire [6:0]         c_0 = round_clamp(a_0, n_0);
+  wire               t_0 = thr_on & (c_0 != 7'd0) & (c_0 <= thr_lim);
   wire [6:0]         o_0 = (blk_nan | t_0) ? 7'd0 : c_0;
   wire [7:0]         q_0 = s1_neg_q[0] ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
   // element 1: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_1 = n_base - $signed({3'b000, s1_exp_q[1*9 +: 9]});
   wire [ACC_W-1:0]   a_1 = s1_mag_q[1*ACC_W +: ACC_W];
-  wire [6:0]         c_1 = round_clamp(a_1, n_1, s1_lp_1_q);
-  wire               t_1 = thr_on & (c_1 != 7'd0) & ({1'b0, c_1 } < thr_lim);
+  wire [6:0]         c_1 = round_clamp(a_1, n_1);
+  wire               t_1 = thr_on & (c_1 != 7'd0) & (c_1 <= thr_lim);
   wire [6:0]         o_1 = (blk_nan | t_1) ? 7'd0 : c_1;
   wire [7:0]         q_1 = s1_neg_q[1] ? (~{1'b0, o_1 } + 8'd1) : {1'b0, o_1 };
   // element 2: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_2 = n_base - $signed({3'b000, s1_exp_q[2*9 +: 9]});
   wire [ACC_W-1:0]   a_2 = s1_mag_q[2*ACC_W +: ACC_W];
-  wire [6:0]         c_2 = round_clamp(a_2, n_2, s1_lp_2_q);
-  wire               t_2 = thr_on & (c_2 != 7'd0) & ({1'b0, c_2 } < thr_lim);
+  wire [6:0]         c_2 = round_clamp(a_2, n_2);
+  wire               t_2 = thr_on & (c_2 != 7'd0) & (c_2 <= thr_lim);
   wire [6:0]         o_2 = (blk_nan | t_2) ? 7'd0 : c_2;
   wire [7:0]         q_2 = s1_neg_q[2] ? (~{1'b0, o_2 } + 8'd1) : {1'b0, o_2 };
   // element 3: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_3 = n_base - $signed({3'b000, s1_exp_q[3*9 +: 9]});
   wire [ACC_W-1:0]   a_3 = s1_mag_q[3*ACC_W +: ACC_W];
-  wire [6:0]         c_3 = round_clamp(a_3, n_3, s1_lp_3_q);
-  wire               t_3 = thr_on & (c_3 != 7'd0) & ({1'b0, c_3 } < thr_lim);
+  wire [6:0]         c_3 = round_clamp(a_3, n_3);
+  wire               t_3 = thr_on & (c_3 != 7'd0) & (c_3 <= thr_lim);
   wire [6:0]         o_3 = (blk_nan | t_3) ? 7'd0 : c_3;
   wire [7:0]         q_3 = s1_neg_q[3] ? (~{1'b0, o_3 } + 8'd1) : {1'b0, o_3 };
   // element 4: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_4 = n_base - $signed({3'b000, s1_exp_q[4*9 +: 9]});
   wire [ACC_W-1:0]   a_4 = s1_mag_q[4*ACC_W +: ACC_W];
-  wire [6:0]         c_4 = round_clamp(a_4, n_4, s1_lp_4_q);
-  wire               t_4 = thr_on & (c_4 != 7'd0) & ({1'b0, c_4 } < thr_lim);
+  wire [6:0]         c_4 = round_clamp(a_4, n_4);
+  wire               t_4 = thr_on & (c_4 != 7'd0) & (c_4 <= thr_lim);
   wire [6:0]         o_4 = (blk_nan | t_4) ? 7'd0 : c_4;
   wire [7:0]         q_4 = s1_neg_q[4] ? (~{1'b0, o_4 } + 8'd1) : {1'b0, o_4 };
   // element 5: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_5 = n_base - $signed({3'b000, s1_exp_q[5*9 +: 9]});
   wire [ACC_W-1:0]   a_5 = s1_mag_q[5*ACC_W +: ACC_W];
-  wire [6:0]         c_5 = round_clamp(a_5, n_5, s1_lp_5_q);
-  wire               t_5 = thr_on & (c_5 != 7'd0) & ({1'b0, c_5 } < thr_lim);
+  wire [6:0]         c_5 = round_clamp(a_5, n_5);
+  wire               t_5 = thr_on & (c_5 != 7'd0) & (c_5 <= thr_lim);
   wire [6:0]         o_5 = (blk_nan | t_5) ? 7'd0 : c_5;
   wire [7:0]         q_5 = s1_neg_q[5] ? (~{1'b0, o_5 } + 8'd1) : {1'b0, o_5 };
   // element 6: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_6 = n_base - $signed({3'b000, s1_exp_q[6*9 +: 9]});
   wire [ACC_W-1:0]   a_6 = s1_mag_q[6*ACC_W +: ACC_W];
-  wire [6:0]         c_6 = round_clamp(a_6, n_6, s1_lp_6_q);
-  wire               t_6 = thr_on & (c_6 != 7'd0) & ({1'b0, c_6 } < thr_lim);
+  wire [6:0]         c_6 = round_clamp(a_6, n_6);
+  wire               t_6 = thr_on & (c_6 != 7'd0) & (c_6 <= thr_lim);
   wire [6:0]         o_6 = (blk_nan | t_6) ? 7'd0 : c_6;
   wire [7:0]         q_6 = s1_neg_q[6] ? (~{1'b0, o_6 } + 8'd1) : {1'b0, o_6 };
   // element 7: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_7 = n_base - $signed({3'b000, s1_exp_q[7*9 +: 9]});
   wire [ACC_W-1:0]   a_7 = s1_mag_q[7*ACC_W +: ACC_W];
-  wire [6:0]         c_7 = round_clamp(a_7, n_7, s1_lp_7_q);
-  wire               t_7 = thr_on & (c_7 != 7'd0) & ({1'b0, c_7 } < thr_lim);
+  wire [6:0]         c_7 = round_clamp(a_7, n_7);
+  wire               t_7 = thr_on & (c_7 != 7'd0) & (c_7 <= thr_lim);
   wire [6:0]         o_7 = (blk_nan | t_7) ? 7'd0 : c_7;
   wire [7:0]         q_7 = s1_neg_q[7] ? (~{1'b0, o_7 } + 8'd1) : {1'b0, o_7 };
   // element 8: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_8 = n_base - $signed({3'b000, s1_exp_q[8*9 +: 9]});
   wire [ACC_W-1:0]   a_8 = s1_mag_q[8*ACC_W +: ACC_W];
-  wire [6:0]         c_8 = round_clamp(a_8, n_8, s1_lp_8_q);
-  wire               t_8 = thr_on & (c_8 != 7'd0) & ({1'b0, c_8 } < thr_lim);
+  wire [6:0]         c_8 = round_clamp(a_8, n_8);
+  wire               t_8 = thr_on & (c_8 != 7'd0) & (c_8 <= thr_lim);
   wire [6:0]         o_8 = (blk_nan | t_8) ? 7'd0 : c_8;
   wire [7:0]         q_8 = s1_neg_q[8] ? (~{1'b0, o_8 } + 8'd1) : {1'b0, o_8 };
   // element 9: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_9 = n_base - $signed({3'b000, s1_exp_q[9*9 +: 9]});
   wire [ACC_W-1:0]   a_9 = s1_mag_q[9*ACC_W +: ACC_W];
-  wire [6:0]         c_9 = round_clamp(a_9, n_9, s1_lp_9_q);
-  wire               t_9 = thr_on & (c_9 != 7'd0) & ({1'b0, c_9 } < thr_lim);
+  wire [6:0]         c_9 = round_clamp(a_9, n_9);
+  wire               t_9 = thr_on & (c_9 != 7'd0) & (c_9 <= thr_lim);
   wire [6:0]         o_9 = (blk_nan | t_9) ? 7'd0 : c_9;
   wire [7:0]         q_9 = s1_neg_q[9] ? (~{1'b0, o_9 } + 8'd1) : {1'b0, o_9 };
   // element 10: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_10 = n_base - $signed({3'b000, s1_exp_q[10*9 +: 9]});
   wire [ACC_W-1:0]   a_10 = s1_mag_q[10*ACC_W +: ACC_W];
-  wire [6:0]         c_10 = round_clamp(a_10, n_10, s1_lp_10_q);
-  wire               t_10 = thr_on & (c_10 != 7'd0) & ({1'b0, c_10 } < thr_lim);
+  wire [6:0]         c_10 = round_clamp(a_10, n_10);
+  wire               t_10 = thr_on & (c_10 != 7'd0) & (c_10 <= thr_lim);
   wire [6:0]         o_10 = (blk_nan | t_10) ? 7'd0 : c_10;
   wire [7:0]         q_10 = s1_neg_q[10] ? (~{1'b0, o_10 } + 8'd1) : {1'b0, o_10 };
   // element 11: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_11 = n_base - $signed({3'b000, s1_exp_q[11*9 +: 9]});
   wire [ACC_W-1:0]   a_11 = s1_mag_q[11*ACC_W +: ACC_W];
-  wire [6:0]         c_11 = round_clamp(a_11, n_11, s1_lp_11_q);
-  wire               t_11 = thr_on & (c_11 != 7'd0) & ({1'b0, c_11 } < thr_lim);
+  wire [6:0]         c_11 = round_clamp(a_11, n_11);
+  wire               t_11 = thr_on & (c_11 != 7'd0) & (c_11 <= thr_lim);
   wire [6:0]         o_11 = (blk_nan | t_11) ? 7'd0 : c_11;
   wire [7:0]         q_11 = s1_neg_q[11] ? (~{1'b0, o_11 } + 8'd1) : {1'b0, o_11 };
   // element 12: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_12 = n_base - $signed({3'b000, s1_exp_q[12*9 +: 9]});
   wire [ACC_W-1:0]   a_12 = s1_mag_q[12*ACC_W +: ACC_W];
-  wire [6:0]         c_12 = round_clamp(a_12, n_12, s1_lp_12_q);
-  wire               t_12 = thr_on & (c_12 != 7'd0) & ({1'b0, c_12 } < thr_lim);
+  wire [6:0]         c_12 = round_clamp(a_12, n_12);
+  wire               t_12 = thr_on & (c_12 != 7'd0) & (c_12 <= thr_lim);
   wire [6:0]         o_12 = (blk_nan | t_12) ? 7'd0 : c_12;
   wire [7:0]         q_12 = s1_neg_q[12] ? (~{1'b0, o_12 } + 8'd1) : {1'b0, o_12 };
   // element 13: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_13 = n_base - $signed({3'b000, s1_exp_q[13*9 +: 9]});
   wire [ACC_W-1:0]   a_13 = s1_mag_q[13*ACC_W +: ACC_W];
-  wire [6:0]         c_13 = round_clamp(a_13, n_13, s1_lp_13_q);
-  wire               t_13 = thr_on & (c_13 != 7'd0) & ({1'b0, c_13 } < thr_lim);
+  wire [6:0]         c_13 = round_clamp(a_13, n_13);
+  wire               t_13 = thr_on & (c_13 != 7'd0) & (c_13 <= thr_lim);
   wire [6:0]         o_13 = (blk_nan | t_13) ? 7'd0 : c_13;
   wire [7:0]         q_13 = s1_neg_q[13] ? (~{1'b0, o_13 } + 8'd1) : {1'b0, o_13 };
   // element 14: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_14 = n_base - $signed({3'b000, s1_exp_q[14*9 +: 9]});
   wire [ACC_W-1:0]   a_14 = s1_mag_q[14*ACC_W +: ACC_W];
-  wire [6:0]         c_14 = round_clamp(a_14, n_14, s1_lp_14_q);
-  wire               t_14 = thr_on & (c_14 != 7'd0) & ({1'b0, c_14 } < thr_lim);
+  wire [6:0]         c_14 = round_clamp(a_14, n_14);
+  wire               t_14 = thr_on & (c_14 != 7'd0) & (c_14 <= thr_lim);
   wire [6:0]         o_14 = (blk_nan | t_14) ? 7'd0 : c_14;
   wire [7:0]         q_14 = s1_neg_q[14] ? (~{1'b0, o_14 } + 8'd1) : {1'b0, o_14 };
   // element 15: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_15 = n_base - $signed({3'b000, s1_exp_q[15*9 +: 9]});
   wire [ACC_W-1:0]   a_15 = s1_mag_q[15*ACC_W +: ACC_W];
-  wire [6:0]         c_15 = round_clamp(a_15, n_15, s1_lp_15_q);
-  wire               t_15 = thr_on & (c_15 != 7'd0) & ({1'b0, c_15 } < thr_lim);
+  wire [6:0]         c_15 = round_clamp(a_15, n_15);
+  wire               t_15 = thr_on & (c_15 != 7'd0) & (c_15 <= thr_lim);
   wire [6:0]         o_15 = (blk_nan | t_15) ? 7'd0 : c_15;
   wire [7:0]         q_15 = s1_neg_q[15] ? (~{1'b0, o_15 } + 8'd1) : {1'b0, o_15 };
   // element 16: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_16 = n_base - $signed({3'b000, s1_exp_q[16*9 +: 9]});
   wire [ACC_W-1:0]   a_16 = s1_mag_q[16*ACC_W +: ACC_W];
-  wire [6:0]         c_16 = round_clamp(a_16, n_16, s1_lp_16_q);
-  wire               t_16 = thr_on & (c_16 != 7'd0) & ({1'b0, c_16 } < thr_lim);
+  wire [6:0]         c_16 = round_clamp(a_16, n_16);
+  wire               t_16 = thr_on & (c_16 != 7'd0) & (c_16 <= thr_lim);
   wire [6:0]         o_16 = (blk_nan | t_16) ? 7'd0 : c_16;
   wire [7:0]         q_16 = s1_neg_q[16] ? (~{1'b0, o_16 } + 8'd1) : {1'b0, o_16 };
   // element 17: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_17 = n_base - $signed({3'b000, s1_exp_q[17*9 +: 9]});
   wire [ACC_W-1:0]   a_17 = s1_mag_q[17*ACC_W +: ACC_W];
-  wire [6:0]         c_17 = round_clamp(a_17, n_17, s1_lp_17_q);
-  wire               t_17 = thr_on & (c_17 != 7'd0) & ({1'b0, c_17 } < thr_lim);
+  wire [6:0]         c_17 = round_clamp(a_17, n_17);
+  wire               t_17 = thr_on & (c_17 != 7'd0) & (c_17 <= thr_lim);
   wire [6:0]         o_17 = (blk_nan | t_17) ? 7'd0 : c_17;
   wire [7:0]         q_17 = s1_neg_q[17] ? (~{1'b0, o_17 } + 8'd1) : {1'b0, o_17 };
   // element 18: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_18 = n_base - $signed({3'b000, s1_exp_q[18*9 +: 9]});
   wire [ACC_W-1:0]   a_18 = s1_mag_q[18*ACC_W +: ACC_W];
-  wire [6:0]         c_18 = round_clamp(a_18, n_18, s1_lp_18_q);
-  wire               t_18 = thr_on & (c_18 != 7'd0) & ({1'b0, c_18 } < thr_lim);
+  wire [6:0]         c_18 = round_clamp(a_18, n_18);
+  wire               t_18 = thr_on & (c_18 != 7'd0) & (c_18 <= thr_lim);
   wire [6:0]         o_18 = (blk_nan | t_18) ? 7'd0 : c_18;
   wire [7:0]         q_18 = s1_neg_q[18] ? (~{1'b0, o_18 } + 8'd1) : {1'b0, o_18 };
   // element 19: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_19 = n_base - $signed({3'b000, s1_exp_q[19*9 +: 9]});
   wire [ACC_W-1:0]   a_19 = s1_mag_q[19*ACC_W +: ACC_W];
-  wire [6:0]         c_19 = round_clamp(a_19, n_19, s1_lp_19_q);
-  wire               t_19 = thr_on & (c_19 != 7'd0) & ({1'b0, c_19 } < thr_lim);
+  wire [6:0]         c_19 = round_clamp(a_19, n_19);
+  wire               t_19 = thr_on & (c_19 != 7'd0) & (c_19 <= thr_lim);
   wire [6:0]         o_19 = (blk_nan | t_19) ? 7'd0 : c_19;
   wire [7:0]         q_19 = s1_neg_q[19] ? (~{1'b0, o_19 } + 8'd1) : {1'b0, o_19 };
   // element 20: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_20 = n_base - $signed({3'b000, s1_exp_q[20*9 +: 9]});
   wire [ACC_W-1:0]   a_20 = s1_mag_q[20*ACC_W +: ACC_W];
-  wire [6:0]         c_20 = round_clamp(a_20, n_20, s1_lp_20_q);
-  wire               t_20 = thr_on & (c_20 != 7'd0) & ({1'b0, c_20 } < thr_lim);
+  wire [6:0]         c_20 = round_clamp(a_20, n_20);
+  wire               t_20 = thr_on & (c_20 != 7'd0) & (c_20 <= thr_lim);
   wire [6:0]         o_20 = (blk_nan | t_20) ? 7'd0 : c_20;
   wire [7:0]         q_20 = s1_neg_q[20] ? (~{1'b0, o_20 } + 8'd1) : {1'b0, o_20 };
   // element 21: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_21 = n_base - $signed({3'b000, s1_exp_q[21*9 +: 9]});
   wire [ACC_W-1:0]   a_21 = s1_mag_q[21*ACC_W +: ACC_W];
-  wire [6:0]         c_21 = round_clamp(a_21, n_21, s1_lp_21_q);
-  wire               t_21 = thr_on & (c_21 != 7'd0) & ({1'b0, c_21 } < thr_lim);
+  wire [6:0]         c_21 = round_clamp(a_21, n_21);
+  wire               t_21 = thr_on & (c_21 != 7'd0) & (c_21 <= thr_lim);
   wire [6:0]         o_21 = (blk_nan | t_21) ? 7'd0 : c_21;
   wire [7:0]         q_21 = s1_neg_q[21] ? (~{1'b0, o_21 } + 8'd1) : {1'b0, o_21 };
   // element 22: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_22 = n_base - $signed({3'b000, s1_exp_q[22*9 +: 9]});
   wire [ACC_W-1:0]   a_22 = s1_mag_q[22*ACC_W +: ACC_W];
-  wire [6:0]         c_22 = round_clamp(a_22, n_22, s1_lp_22_q);
-  wire               t_22 = thr_on & (c_22 != 7'd0) & ({1'b0, c_22 } < thr_lim);
+  wire [6:0]         c_22 = round_clamp(a_22, n_22);
+  wire               t_22 = thr_on & (c_22 != 7'd0) & (c_22 <= thr_lim);
   wire [6:0]         o_22 = (blk_nan | t_22) ? 7'd0 : c_22;
   wire [7:0]         q_22 = s1_neg_q[22] ? (~{1'b0, o_22 } + 8'd1) : {1'b0, o_22 };
   // element 23: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_23 = n_base - $signed({3'b000, s1_exp_q[23*9 +: 9]});
   wire [ACC_W-1:0]   a_23 = s1_mag_q[23*ACC_W +: ACC_W];
-  wire [6:0]         c_23 = round_clamp(a_23, n_23, s1_lp_23_q);
-  wire               t_23 = thr_on & (c_23 != 7'd0) & ({1'b0, c_23 } < thr_lim);
+  wire [6:0]         c_23 = round_clamp(a_23, n_23);
+  wire               t_23 = thr_on & (c_23 != 7'd0) & (c_23 <= thr_lim);
   wire [6:0]         o_23 = (blk_nan | t_23) ? 7'd0 : c_23;
   wire [7:0]         q_23 = s1_neg_q[23] ? (~{1'b0, o_23 } + 8'd1) : {1'b0, o_23 };
   // element 24: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_24 = n_base - $signed({3'b000, s1_exp_q[24*9 +: 9]});
   wire [ACC_W-1:0]   a_24 = s1_mag_q[24*ACC_W +: ACC_W];
-  wire [6:0]         c_24 = round_clamp(a_24, n_24, s1_lp_24_q);
-  wire               t_24 = thr_on & (c_24 != 7'd0) & ({1'b0, c_24 } < thr_lim);
+  wire [6:0]         c_24 = round_clamp(a_24, n_24);
+  wire               t_24 = thr_on & (c_24 != 7'd0) & (c_24 <= thr_lim);
   wire [6:0]         o_24 = (blk_nan | t_24) ? 7'd0 : c_24;
   wire [7:0]         q_24 = s1_neg_q[24] ? (~{1'b0, o_24 } + 8'd1) : {1'b0, o_24 };
   // element 25: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_25 = n_base - $signed({3'b000, s1_exp_q[25*9 +: 9]});
   wire [ACC_W-1:0]   a_25 = s1_mag_q[25*ACC_W +: ACC_W];
-  wire [6:0]         c_25 = round_clamp(a_25, n_25, s1_lp_25_q);
-  wire               t_25 = thr_on & (c_25 != 7'd0) & ({1'b0, c_25 } < thr_lim);
+  wire [6:0]         c_25 = round_clamp(a_25, n_25);
+  wire               t_25 = thr_on & (c_25 != 7'd0) & (c_25 <= thr_lim);
   wire [6:0]         o_25 = (blk_nan | t_25) ? 7'd0 : c_25;
   wire [7:0]         q_25 = s1_neg_q[25] ? (~{1'b0, o_25 } + 8'd1) : {1'b0, o_25 };
   // element 26: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_26 = n_base - $signed({3'b000, s1_exp_q[26*9 +: 9]});
   wire [ACC_W-1:0]   a_26 = s1_mag_q[26*ACC_W +: ACC_W];
-  wire [6:0]         c_26 = round_clamp(a_26, n_26, s1_lp_26_q);
-  wire               t_26 = thr_on & (c_26 != 7'd0) & ({1'b0, c_26 } < thr_lim);
+  wire [6:0]         c_26 = round_clamp(a_26, n_26);
+  wire               t_26 = thr_on & (c_26 != 7'd0) & (c_26 <= thr_lim);
   wire [6:0]         o_26 = (blk_nan | t_26) ? 7'd0 : c_26;
   wire [7:0]         q_26 = s1_neg_q[26] ? (~{1'b0, o_26 } + 8'd1) : {1'b0, o_26 };
   // element 27: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_27 = n_base - $signed({3'b000, s1_exp_q[27*9 +: 9]});
   wire [ACC_W-1:0]   a_27 = s1_mag_q[27*ACC_W +: ACC_W];
-  wire [6:0]         c_27 = round_clamp(a_27, n_27, s1_lp_27_q);
-  wire               t_27 = thr_on & (c_27 != 7'd0) & ({1'b0, c_27 } < thr_lim);
+  wire [6:0]         c_27 = round_clamp(a_27, n_27);
+  wire               t_27 = thr_on & (c_27 != 7'd0) & (c_27 <= thr_lim);
   wire [6:0]         o_27 = (blk_nan | t_27) ? 7'd0 : c_27;
   wire [7:0]         q_27 = s1_neg_q[27] ? (~{1'b0, o_27 } + 8'd1) : {1'b0, o_27 };
   // element 28: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_28 = n_base - $signed({3'b000, s1_exp_q[28*9 +: 9]});
   wire [ACC_W-1:0]   a_28 = s1_mag_q[28*ACC_W +: ACC_W];
-  wire [6:0]         c_28 = round_clamp(a_28, n_28, s1_lp_28_q);
-  wire               t_28 = thr_on & (c_28 != 7'd0) & ({1'b0, c_28 } < thr_lim);
+  wire [6:0]         c_28 = round_clamp(a_28, n_28);
+  wire               t_28 = thr_on & (c_28 != 7'd0) & (c_28 <= thr_lim);
   wire [6:0]         o_28 = (blk_nan | t_28) ? 7'd0 : c_28;
   wire [7:0]         q_28 = s1_neg_q[28] ? (~{1'b0, o_28 } + 8'd1) : {1'b0, o_28 };
   // element 29: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_29 = n_base - $signed({3'b000, s1_exp_q[29*9 +: 9]});
   wire [ACC_W-1:0]   a_29 = s1_mag_q[29*ACC_W +: ACC_W];
-  wire [6:0]         c_29 = round_clamp(a_29, n_29, s1_lp_29_q);
-  wire               t_29 = thr_on & (c_29 != 7'd0) & ({1'b0, c_29 } < thr_lim);
+  wire [6:0]         c_29 = round_clamp(a_29, n_29);
+  wire               t_29 = thr_on & (c_29 != 7'd0) & (c_29 <= thr_lim);
   wire [6:0]         o_29 = (blk_nan | t_29) ? 7'd0 : c_29;
   wire [7:0]         q_29 = s1_neg_q[29] ? (~{1'b0, o_29 } + 8'd1) : {1'b0, o_29 };
   // element 30: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_30 = n_base - $signed({3'b000, s1_exp_q[30*9 +: 9]});
   wire [ACC_W-1:0]   a_30 = s1_mag_q[30*ACC_W +: ACC_W];
-  wire [6:0]         c_30 = round_clamp(a_30, n_30, s1_lp_30_q);
-  wire               t_30 = thr_on & (c_30 != 7'd0) & ({1'b0, c_30 } < thr_lim);
+  wire [6:0]         c_30 = round_clamp(a_30, n_30);
+  wire               t_30 = thr_on & (c_30 != 7'd0) & (c_30 <= thr_lim);
   wire [6:0]         o_30 = (blk_nan | t_30) ? 7'd0 : c_30;
   wire [7:0]         q_30 = s1_neg_q[30] ? (~{1'b0, o_30 } + 8'd1) : {1'b0, o_30 };
   // element 31: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
   wire signed [11:0] n_31 = n_base - $signed({3'b000, s1_exp_q[31*9 +: 9]});
   wire [ACC_W-1:0]   a_31 = s1_mag_q[31*ACC_W +: ACC_W];
-  wire [6:0]         c_31 = round_clamp(a_31, n_31, s1_lp_31_q);
-  wire               t_31 = thr_on & (c_31 != 7'd0) & ({1'b0, c_31 } < thr_lim);
+  wire [6:0]         c_31 = round_clamp(a_31, n_31);
+  wire               t_31 = thr_on & (c_31 != 7'd0) & (c_31 <= thr_lim);
   wire [6:0]         o_31 = (blk_nan | t_31) ? 7'd0 : c_31;
   wire [7:0]         q_31 = s1_neg_q[31] ? (~{1'b0, o_31 } + 8'd1) : {1'b0, o_31 };
 

@@ -125,11 +125,16 @@ module tiny_bfp8_dot_pe (
   wire signed [ACC_W-1:0] p_ext    = { { 6{s2_p_q[PW-1]}}, s2_p_q};
   wire                    p_zero   = (s2_p_q == {PW{1'b0}});
   wire                    acc_zero = (acc_m_q == {ACC_W{1'b0}});
-  wire                    e_ge     = (s2_e_q >= acc_e_q);
-  wire [9-1:0]            ediff    = e_ge ? (s2_e_q - acc_e_q) : (acc_e_q - s2_e_q);
+  // One subtraction d = e - E. e >= E: m is shifted by d; e < E: P is shifted by 1, then by ~d
+  // (E - e in all). P == 0 and m == 0 go through the adder too: (m, E) (P == 0) or (P, e)
+  // (m == 0) is taken as the big operand and the other one, 0, is added.
+  wire [9:0]              d        = {1'b0, s2_e_q} - {1'b0, acc_e_q};
+  wire                    d_ge     = ~d[9];
+  wire                    e_ge     = (d_ge | acc_zero) & ~p_zero;
+  wire [9-1:0]            ediff    = d_ge ? d[9-1:0] : ~d[9-1:0];
   wire [5-1:0]            sh       = (ediff > 9'd23) ? 5'd23 : ediff[5-1:0];
   wire signed [ACC_W-1:0] op_big      = e_ge ? p_ext : acc_m_q;
-  wire signed [ACC_W-1:0] op_small    = e_ge ? acc_m_q : p_ext;
+  wire signed [ACC_W-1:0] op_small    = e_ge ? acc_m_q : (d_ge ? p_ext : (p_ext >>> 1));
   wire signed [ACC_W-1:0] op_shifted = op_small >>> sh;
   wire        [ACC_W:0]   sum      = {op_big[ACC_W-1], op_big} + {op_shifted[ACC_W-1], op_shifted};
   wire                    ovf_pos  = ~sum[ACC_W] & sum[ACC_W-1];
@@ -137,8 +142,8 @@ module tiny_bfp8_dot_pe (
   wire signed [ACC_W-1:0] sum_sat  = ovf_pos ? {1'b0, {(ACC_W-1){1'b1}}}
                                    : ovf_neg ? {1'b1, {(ACC_W-1){1'b0}}}
                                    : sum[ACC_W-1:0];
-  wire signed [ACC_W-1:0] nxt_m    = p_zero ? acc_m_q : (acc_zero ? p_ext : sum_sat);
-  wire        [9-1:0]       nxt_e    = p_zero ? acc_e_q : ((acc_zero | e_ge) ? s2_e_q : acc_e_q);
+  wire signed [ACC_W-1:0] nxt_m    = sum_sat;
+  wire        [9-1:0]       nxt_e    = e_ge ? s2_e_q : acc_e_q;
   wire                    nxt_nan  = acc_nan_q | s2_nan_q;
 
   reg signed [ACC_W-1:0] out_acc_q;

@@ -30,8 +30,11 @@ module tiny_bfp8_requant (
   input  wire [7:0]              thr_te_i,    // threshold exponent, two's complement
   input  wire                    in_valid_i,
   output wire                    in_ready_o,
-  input  wire [192-1:0]  in_acc_i,    // K accumulators m, element t in bits t*ACC_W +: ACC_W
-  input  wire [72-1:0]   in_exp_i,    // K exponent sums E (9 bits each)
+  // The holder of the block rotates it by P elements on each in_step_o, so the step's P elements
+  // are always its elements 0 .. P-1 (no element multiplexer here).
+  output wire                    in_step_o,   // the step's elements are read: rotate the block
+  input  wire [24-1:0]  in_acc_i,    // the step's P accumulators m, element j in bits j*ACC_W +: ACC_W
+  input  wire [9-1:0]   in_exp_i,    // their exponent sums E (9 bits each)
   input  wire [8-1:0]            in_nan_i,    // K NaN flags
   input  wire [8-1:0]            in_tag_i,    // carried to the output unchanged
   output wire                    out_valid_o,
@@ -45,8 +48,6 @@ module tiny_bfp8_requant (
   localparam integer ACC_W = 24;
   // Width of a leading-one position: clog2(ACC_W + 1).
   localparam integer LW = 5;
-  // Width of a right shift 0..ACC_W: clog2(ACC_W + 1).
-  localparam integer RSW = 5;
 
   // Position of the leading one of a magnitude (0 when the magnitude is 0 or 1).
   function [LW-1:0] lop;
@@ -59,76 +60,24 @@ module tiny_bfp8_requant (
     end
   endfunction
 
-  // |q| < limit  <=>  |q| * 2^d < tm
-  function [7:0] limit;
+  // Threshold: a code q (1..127) is dropped when |q| * 2^(s - 6) < tm * 2^te, i.e. (tm > 0)
+  // |q| <= floor((tm * 2^7 - 1) / 2^j) with j = s - te + 1: j < 0: always (127); j > 15: never (0);
+  // else {tm - 1, 7'h7f} >> j, 127 when that is 127 or more. One limit per block.
+  function [6:0] thr_le;
     input [7:0]         tm;
-    input signed [11:0] d;
-    reg [15:0] w;
+    input [7:0]         te;
+    input signed [11:0] s;
+    reg signed [11:0] j;
+    reg [7:0]         tm1;
+    reg [14:0]        w;
     begin
-      if (d >= 12'sd9) limit = 8'd0;
-      else if (d <= -12'sd8) limit = 8'd128;
-      else if (d >= 12'sd0) begin
-        w = ({8'd0, tm} + ((16'd1 << d[3:0]) - 16'd1)) >> d[3:0];
-        limit = (w > 16'd128) ? 8'd128 : w[7:0];
-      end else begin
-        w = {8'd0, tm} << (-d);
-        limit = (w > 16'd128) ? 8'd128 : w[7:0];
-      end
+      j   = s - $signed({ {4{te[7]}}, te}) + 12'sd1;
+      tm1 = tm - 8'd1;
+      w   = {tm1, 7'h7f} >> j[3:0];
+      thr_le = j[11] ? 7'd127 : (j[10:4] != 7'd0) ? 7'd0 : (w[14:7] != 8'd0) ? 7'd127 : w[6:0];
     end
   endfunction
 
-  // A magnitude a times 2^-n rounded to an integer (ties away from zero) and
-  // clamped to 127; lp is the position of a's leading one. Only the bits that can reach the
-  // 7-bit result are shifted: the clamp is decided from lp, the rounding from the guard bit and the result's lowest bit. In two halves (a register between them):
-  // rc_prep decides from n and lp, rc_fin shifts and rounds.
-  localparam integer RCW = 6 + RSW;   // {n > 0, clamp, ls[4], rs[RSW]}
-  function [RCW-1:0] rc_prep;
-    input [ACC_W-1:0]   a;
-    input signed [11:0] n;
-    input [LW-1:0]      lp;
-    reg               nz, pos, big;
-    reg [3:0]         ls;
-    reg [RSW-1:0]     rs;
-    begin
-      nz  = (a != {ACC_W{1'b0}});
-      pos = (n > 12'sd0);
-      // n <= 0: a * 2^ls with ls = min(-n, 7), above 127 exactly when lp + ls >= 7
-      ls  = (n < -12'sd7) ? 4'd7 : (-n[3:0]);
-      // n > 0: floor(a / 2^n) is 128 or more exactly when lp >= n + 7; rs = n - 1 (n - 1 < 2^RSW,
-      // so it is n - 1 modulo 2^RSW), at most ACC_W
-      rs  = (n > 12'sd25) ? 5'd24 : n[RSW-1:0] - 1'b1;
-      big = pos ? nz & ($signed({ {(13-LW){1'b0}}, lp}) >= $signed({n[11], n}) + 13'sd7)
-                : nz & (({ {(12-LW){1'b0}}, lp} + {8'd0, ls}) >= 12'd7);
-      rc_prep = {pos, big, ls, rs};
-    end
-  endfunction
-  function [6:0] rc_fin;
-    input [ACC_W-1:0]   a;
-    input [RCW-1:0]     pr;
-    reg               pos, big;
-    reg [3:0]         ls;
-    reg [RSW-1:0]     rs;
-    reg [6:0]         lo;
-    /* verilator lint_off UNUSEDSIGNAL */
-    // the shifted magnitude: only its 8 low bits (guard bit and the 7-bit result) are used
-    reg [ACC_W-1:0]   t;
-    /* verilator lint_on UNUSEDSIGNAL */
-    reg               up;
-    reg [7:0]         v;
-    begin
-      {pos, big, ls, rs} = pr;
-      if (!pos) begin
-        lo = a[6:0] << ls;
-        rc_fin = big ? 7'd127 : lo;
-      end else begin
-        // t = a >> (n - 1) holds the guard bit (t[0]) and the floor's low bits (t[7:1])
-        t = a >> rs;
-        up = t[0];
-        v = {1'b0, t[7:1]} + {7'd0, up};
-        rc_fin = (big | v[7]) ? 7'd127 : v[6:0];
-      end
-    end
-  endfunction
 
   localparam integer P  = 1;   // elements a step (8 steps a pass: K / P)
   localparam integer SW = 3;   // width of a step index
@@ -166,9 +115,11 @@ module tiny_bfp8_requant (
   assign out_valid_o = ov_q;
 
   // ------------------------------------------------------------------ R: the step's elements
-  // Element st_q * P + j of the block, j = 0..P-1: ReLU, sign, magnitude and leading one.
-  wire signed [ACC_W-1:0] m_0    = in_acc_i[(st_q * P + 0) * ACC_W +: ACC_W];
-  wire [8:0]              e_0    = in_exp_i[(st_q * P + 0) * 9 +: 9];
+  // Element st_q * P + j of the block, j = 0..P-1 (element j of in_acc_i: the holder rotates the
+  // block by P elements on each in_step_o): ReLU, sign, magnitude and leading one.
+  assign in_step_o = rd & (ph_q != S_DERIVE);
+  wire signed [ACC_W-1:0] m_0    = in_acc_i[0 * ACC_W +: ACC_W];
+  wire [8:0]              e_0    = in_exp_i[0 * 9 +: 9];
   wire                    neg_0  = m_0[ACC_W-1] & ~relu_i;
   wire                    zero_0 = (m_0 == {ACC_W{1'b0}}) | (m_0[ACC_W-1] & relu_i);
   wire [ACC_W-1:0]        mag_0  = zero_0 ? {ACC_W{1'b0}} : (neg_0 ? (~m_0 + 1'b1) : m_0);
@@ -201,22 +152,27 @@ module tiny_bfp8_requant (
   wire               blk_nan  = b_nan | (b_nz & ovf);
   wire               blk_zero = ~blk_nan & ~b_nz;
   wire [7:0]         scale = blk_nan ? 8'hff : (blk_zero ? 8'h00 : s_unb[7:0] + 8'd127);
-  // Threshold: |q| * 2^d < tm with d = s - 6 - te, for integer codes the same as |q| < thr_lim:
-  // d >= 9: never (0); d <= -8: always (128); 0 <= d <= 8: ceil(tm / 2^d); d < 0: tm * 2^-d,
-  // at most 128. One limit per block, one compare per element.
-  // (second derive step, from the registered scale)
+  // Threshold: a code is dropped when 0 < |q| <= thr_lim (thr_le; one limit per block, one
+  // compare per element), from the registered scale in the second derive step.
   reg  signed [11:0] s_unb_q;
-  wire signed [11:0] thr_d = s_unb_q - 12'sd6 - $signed({ {4{thr_te_i[7]}}, thr_te_i});
   reg                blk_nan_q;
   wire               thr_on = (thr_tm_i != 8'd0) & ~blk_nan_q;
-  wire [7:0]         thr_lim = limit(thr_tm_i, thr_d);
+  wire [6:0]         thr_lim = thr_le(thr_tm_i, thr_te_i, s_unb_q);
 
-  // n = s - (E - 266) - 6 = n_base - E for every element
-  wire signed [11:0] n_base = s_unb + 12'sd260;
+  // r = n + 6 = s - (E - 266) = r_base - E for every element (n: the right shift of the magnitude)
+  wire signed [11:0] r_base = s_unb + 12'sd266;
 
-  reg  [7:0]         scale_q, thr_lim_q;
+  reg  [7:0]         scale_q;
+  reg  [6:0]         thr_lim_q;
   reg                thr_on_q;
-  reg  signed [11:0] n_base_q;
+  reg  signed [11:0] r_base_q;
+
+  // The code of an element is {a, 7'b0} >> r rounded: the guard bit is bit 0 of the shifted value,
+  // the floor its bits 7:1 (r <= 6, a left shift of a, has no guard bit). r >= 0 for a non-zero
+  // element (s >= floor(log2 |v|)); an r of 2^XRW or more (or below 0, a zero element) shifts
+  // everything out. C1 shifts by the multiple of 8 in r (XR_HI), C2 by r's low 3 bits.
+  localparam integer XRW = 5;          // clog2(ACC_W + 8)
+  localparam integer XEW = (1 << XRW) + 15;  // the padded {0, a, 7'b0}
 
   // ------------------------------------------------------------------ C, code step
   // C1: the step's shift amounts and clamp flags into Y, with the block's tag (the next block is
@@ -226,15 +182,22 @@ module tiny_bfp8_requant (
   // later and after) replaces the scale, threshold and NaN registers C2 reads.
   reg                ylast_q;
   reg  [8-1:0] ytag_q;
-  // element 0 of the step: right shift n = s - (E - 266) - 6 >= -6 (a left shift of up to 6)
-  wire signed [11:0] n_0  = n_base_q - $signed({3'b000, xe_0_q });
-  wire [RCW-1:0]     pr_0 = rc_prep(xmag_0_q, n_0, xlp_0_q);
-  reg  [ACC_W-1:0]   ymag_0_q;
-  reg  [RCW-1:0]     ypr_0_q;
+  // element 0 of the step
+  wire signed [11:0] r_0  = r_base_q - $signed({3'b000, xe_0_q });
+  wire [XRW-1:0]     rr_0 = (r_0[11:XRW] != {(12-XRW){1'b0}}) ? {XRW{1'b1}} : r_0[XRW-1:0];
+  wire [XEW-1:0]     x_0  = { {(XEW-ACC_W-7){1'b0}}, xmag_0_q, 7'd0 };
+  wire [14:0]        xs_0 = x_0[{1'b0, rr_0[XRW-1:3], 3'b000} +: 15];
+  reg  [14:0]        ymag_0_q;
+  reg  [2:0]         yr_0_q;
   reg                yneg_0_q;
   // C2
-  wire [6:0]         c_0 = rc_fin(ymag_0_q, ypr_0_q);
-  wire               t_0 = thr_on_q & (c_0 != 7'd0) & ({1'b0, c_0 } < thr_lim_q);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [14:0]        tw_0 = ymag_0_q >> yr_0_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire               up_0 = tw_0[0];
+  wire [7:0]         v_0 = {1'b0, tw_0[7:1]} + {7'd0, up_0 };
+  wire [6:0]         c_0 = v_0[7] ? 7'd127 : v_0[6:0];
+  wire               t_0 = thr_on_q & (c_0 != 7'd0) & (c_0 <= thr_lim_q);
   wire [6:0]         o_0 = (blk_nan_q | t_0) ? 7'd0 : c_0;
   wire [7:0]         q_0 = yneg_0_q ? (~{1'b0, o_0 } + 8'd1) : {1'b0, o_0 };
 
@@ -257,10 +220,10 @@ module tiny_bfp8_requant (
       mv_q     <= 1'b0;
       mx_q     <= 11'd0;
       scale_q   <= 8'd0;
-      thr_lim_q <= 8'd0;
+      thr_lim_q <= 7'd0;
       blk_nan_q <= 1'b0;
       thr_on_q  <= 1'b0;
-      n_base_q  <= 12'sd0;
+      r_base_q  <= 12'sd0;
       s_unb_q   <= 12'sd0;
       yv_q       <= 1'b0;
       ylast_q    <= 1'b0;
@@ -300,7 +263,7 @@ module tiny_bfp8_requant (
         scale_q   <= scale;
         blk_nan_q <= blk_nan;
         s_unb_q   <= s_unb;
-        n_base_q  <= n_base;
+        r_base_q  <= r_base;
       end
       if (take & xder2_q) begin
         thr_lim_q <= thr_lim;
@@ -325,8 +288,8 @@ module tiny_bfp8_requant (
   // Element and code registers (no reset: only read while xv_q / yv_q is set).
   always @(posedge clk_i) begin
     if (take & xph_q) begin
-      ymag_0_q <= xmag_0_q;
-      ypr_0_q  <= pr_0;
+      ymag_0_q <= xs_0;
+      yr_0_q   <= rr_0[2:0];
       yneg_0_q <= xneg_0_q;
     end
     if (rd) begin

@@ -436,6 +436,21 @@ module tiny_compute_core (
   reg [OBW-1:0]     res_blk_q;
   wire              rq_in_ready;
   wire              take = res_full_q & rq_in_ready;
+  // The serial output stage reads a block's elements 0 .. 1-1 and has every block rotated by
+  // 1 elements (rq_step) after each step it reads: two passes of K / 1 steps leave it as
+  // it was. rq_step comes only while the register is full, a capture only while it is not.
+  wire              rq_step;
+  wire [T*ACC_W-1:0] res_acc_rot;
+  wire [T*9-1:0]     res_exp_rot;
+  genvar grb;
+  generate
+    for (grb = 0; grb < T / K; grb = grb + 1) begin : g_rot
+      assign res_acc_rot[grb*K*ACC_W +: K*ACC_W] =
+        {res_acc_q[grb*K*ACC_W +: 1*ACC_W], res_acc_q[grb*K*ACC_W + 1*ACC_W +: (K-1)*ACC_W]};
+      assign res_exp_rot[grb*K*9 +: K*9] =
+        {res_exp_q[grb*K*9 +: 1*9], res_exp_q[grb*K*9 + 1*9 +: (K-1)*9]};
+    end
+  endgenerate
   wire              res_last = (res_blk_q == NB_LAST);
   assign res_free = ~res_full_q;
 
@@ -465,21 +480,26 @@ module tiny_compute_core (
           res_acc_q[gp*TP*ACC_W +: TP*ACC_W] <= cap_acc;
           res_exp_q[gp*TP*9 +: TP*9] <= cap_exp;
           res_nan_q[gp*TP +: TP] <= cap_nan;
+        end else if (rq_step) begin
+          res_acc_q[gp*TP*ACC_W +: TP*ACC_W] <= res_acc_rot[gp*TP*ACC_W +: TP*ACC_W];
+          res_exp_q[gp*TP*9 +: TP*9] <= res_exp_rot[gp*TP*9 +: TP*9];
         end
       end
     end
   endgenerate
 
   // ------------------------------------------------------------------ output stage
-  wire [192-1:0] blk_acc = res_acc_q[res_blk_q*(192) +: 192];
-  wire [K*9-1:0]     blk_exp = res_exp_q[res_blk_q*(K*9) +: K*9];
-  wire [K-1:0]       blk_nan = res_nan_q[res_blk_q*K +: K];
+  // the step's elements: elements 0 .. 1-1 of block res_blk_q
+  wire [24-1:0] blk_acc = res_acc_q[24-1:0];
+  wire [1*9-1:0]     blk_exp = res_exp_q[1*9-1:0];
+  // one block a row: res_blk_q is 0 whenever the output stage reads (res_full_q)
+  wire [K-1:0]       blk_nan = res_nan_q;
   wire [JW+OBW-1:0]  rq_tag;
   wire               rq_out_valid;
   tiny_bfp8_requant u_requant (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .relu_i(relu_q), .thr_tm_i(tm_q), .thr_te_i(te_q),
-    .in_valid_i(res_full_q), .in_ready_o(rq_in_ready),
+    .in_valid_i(res_full_q), .in_ready_o(rq_in_ready), .in_step_o(rq_step),
     .in_acc_i(blk_acc), .in_exp_i(blk_exp), .in_nan_i(blk_nan),
     .in_tag_i({res_row_q, res_blk_q}),
     .out_valid_o(rq_out_valid), .out_ready_i(out_ready_i),
