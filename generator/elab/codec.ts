@@ -103,6 +103,14 @@ export interface CodecFifo {
   /** Encoder: width of the section's per-frame length in units (pb + lperByte) and cw padding to it. */
   flw: number;
   flwPad: number;
+  /**
+   * Encoder: width of the section's end in the frame (bytes, at most the sections' most bytes up
+   * to and including this one) in a meta FIFO entry, its zero padding to pb bits and its bit
+   * offset in the entry.
+   */
+  endW: number;
+  endPad: number;
+  endOff: number;
   /** Most bytes of this section in one frame, and RAM words for them. */
   maxFrameBytes: number;
   maxFrameWords: number;
@@ -304,16 +312,18 @@ interface FifoSpec {
   outBits: number;
 }
 
-function makeFifos(specs: FifoSpec[], W: number, minCw = 1): CodecSide {
+function makeFifos(specs: FifoSpec[], W: number, frameQ: number, minCw = 1): CodecSide {
   const wb = W / 8;
   const fifos: CodecFifo[] = specs.map((s, idx) => {
     const ui = Math.min(s.pushUnit, 8);
     const uo = Math.min(s.popUnit, 8);
     const u = Math.min(ui, uo);
     const maxFrameWords = Math.ceil(s.frameBytes / wb);
-    // two frames (one produced while the other is consumed), and at least 8 words: with frames
-    // of one or two words, up to about eight frames are in flight between the ends of the FIFO
-    const depth = pow2ceil(Math.max(8, 2 * maxFrameWords));
+    // two frames (one produced while the other is consumed), and enough for the frames in
+    // flight between the ends of the FIFO when frames are short: a section's words are held for
+    // at most frameQ frames (the metadata / descriptor FIFO) plus the one being built, and the
+    // window holds at least two of them, so frameQ * maxFrameWords words (at most 8) never fill
+    const depth = pow2ceil(Math.max(2 * maxFrameWords, Math.min(8, frameQ * maxFrameWords)));
     // a pop of outBits plus the alignment to the next word must fit, one more word streams in;
     // the window is a ring of word slots, a power of two of them
     const need = s.outBits + W - uo;
@@ -339,6 +349,9 @@ function makeFifos(specs: FifoSpec[], W: number, minCw = 1): CodecSide {
       aw: clog2(depth),
       flw: 0,
       flwPad: 0,
+      endW: 0,
+      endPad: 0,
+      endOff: 0,
       maxFrameBytes: s.frameBytes,
       maxFrameWords,
       perByte: 8 / ui,
@@ -359,6 +372,15 @@ function setFrameLengthWidths(side: CodecSide, pb: number): void {
   for (const f of side.fifos) {
     f.flw = pb + f.lperByte;
     f.flwPad = f.flw - side.cw;
+  }
+  let end = 0;
+  let off = 0;
+  for (const f of side.fifos) {
+    end += f.maxFrameBytes;
+    f.endW = Math.min(pb, Math.max(1, clog2(end + 1)));
+    f.endPad = pb - f.endW;
+    f.endOff = off;
+    off += f.endW;
   }
 }
 
@@ -471,10 +493,11 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
   const sections = enc.map((s) => s.name);
   // unit counts also count a block's codes (0..k): a serial encoder's mantissa FIFO alone would
   // need fewer bits
-  const encSide = makeFifos(enc, W, clog2(k + 1));
+  const frameQ = nbf <= 2 ? 8 : 4;
+  const encSide = makeFifos(enc, W, frameQ, clog2(k + 1));
   // the decoder's unit counts also count a block's codes (0..k), which a serial last stage
   // takes a few at a time from a window narrower than the block
-  const decSide = makeFifos(dec, W, clog2(k + 1));
+  const decSide = makeFifos(dec, W, frameQ, clog2(k + 1));
   // The decoder's capture counts a section's bits from per-byte prefix sums; only a slice of
   // several bytes, which may straddle two words, still needs the level's byte mask.
   for (const f of decSide.fifos) f.needLm = !sliceSub && sliceBytes > 1 && f.name === `lev${lam}`;
@@ -492,7 +515,9 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     x.gridDecU = g / x.decU;
   }
   const nanW = Math.max(2, clog2(nbf + 1));
-  const metaW = sections.length * pb + 1 + nanW;
+  // {NaN blocks, last, the end of every section in as few bits as it needs}
+  const metaEndBits = encSide.fifos.reduce((a, f) => a + f.endW, 0);
+  const metaW = metaEndBits + 1 + nanW;
   return {
     format,
     isDense,
@@ -546,8 +571,8 @@ export function codecParams(desc: ResolvedDescription): CodecRtlParams {
     posW,
     carryW: clog2(k + esc + 1),
     tokCntW: clog2(k + 2),
-    frameQ: nbf <= 2 ? 8 : 4,
-    frameQW: clog2(nbf <= 2 ? 8 : 4) + 1,
+    frameQ,
+    frameQW: clog2(frameQ) + 1,
     metaW,
     descW: Math.max(1, clog2(nbf + 1)) + 1,
     enc: encSide,
@@ -590,6 +615,7 @@ function sideContext(p: CodecRtlParams, side: CodecSide, compactors: CodecCompac
     side,
     compactors,
     nsec: side.fifos.length,
+    metaEndBits: side.fifos.reduce((a, f) => a + f.endW, 0),
     padNan: p.nanW - 1,
     padNan32: 32 - p.nanW,
     tokUnits: toks === undefined ? 0 : p.runBits / toks.u,

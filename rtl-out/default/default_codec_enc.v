@@ -179,7 +179,7 @@ module default_codec_enc (
 
   // Frame metadata FIFO (section end offsets, last, NaN blocks): written when a frame's last
   // block is taken, read by the word assembler.
-  localparam integer MW = 50;
+  localparam integer MW = 34;
   localparam integer QW = 3;   // pointer width: 4 entries
   reg  [MW-1:0]    meta_mem [0:4-1];
   reg  [QW-1:0]    meta_wp_q;
@@ -272,25 +272,29 @@ module default_codec_enc (
       if (flast) meta_wp_q <= meta_wp_q + 1'b1;
     end
   end
-  // {NaN blocks, last, end of every section}
+  // {NaN blocks, last, end of every section}; an end takes only the bits its most bytes need
   wire [MW-1:0]    meta_in;
-  assign meta_in[0*PB +: PB] = lev0_fend;
-  assign meta_in[1*PB +: PB] = lev1_fend;
-  assign meta_in[2*PB +: PB] = exps_fend;
-  assign meta_in[3*PB +: PB] = mants_fend;
-  assign meta_in[MW-1:4*PB] = {nanf, r_last_q};
+  assign meta_in[0 +: 4] = lev0_fend[4-1:0];
+  wire [7-1:0]     unused_lev0_fend = lev0_fend[PB-1:4];   // always 0
+  assign meta_in[4 +: 7] = lev1_fend[7-1:0];
+  wire [4-1:0]     unused_lev1_fend = lev1_fend[PB-1:7];   // always 0
+  assign meta_in[11 +: 7] = exps_fend[7-1:0];
+  wire [4-1:0]     unused_exps_fend = exps_fend[PB-1:7];   // always 0
+  assign meta_in[18 +: 10] = mants_fend[10-1:0];
+  wire [1-1:0]     unused_mants_fend = mants_fend[PB-1:10];   // always 0
+  assign meta_in[MW-1:28] = {nanf, r_last_q};
   always @(posedge clk_i) begin
     if (take & flast) meta_mem[meta_wp_q[QW-2:0]] <= meta_in;
   end
 
   // ------------------------------------------------------------------ word assembler
   wire [MW-1:0]    mt      = meta_mem[meta_rp_q[QW-2:0]];
-  wire [PB-1:0]    mt_lev0 = mt[0*PB +: PB];    // end of lev0 in the frame (bytes)
-  wire [PB-1:0]    mt_lev1 = mt[1*PB +: PB];    // end of lev1 in the frame (bytes)
-  wire [PB-1:0]    mt_exps = mt[2*PB +: PB];    // end of exps in the frame (bytes)
-  wire [PB-1:0]    mt_mants = mt[3*PB +: PB];    // end of mants in the frame (bytes)
-  wire             mt_last = mt[4*PB];
-  wire [5-1:0]    mt_nan  = mt[4*PB+1 +: 5];
+  wire [PB-1:0]    mt_lev0 = { 7'd0, mt[0 +: 4] };    // end of lev0 in the frame (bytes)
+  wire [PB-1:0]    mt_lev1 = { 4'd0, mt[4 +: 7] };    // end of lev1 in the frame (bytes)
+  wire [PB-1:0]    mt_exps = { 4'd0, mt[11 +: 7] };    // end of exps in the frame (bytes)
+  wire [PB-1:0]    mt_mants = { 1'd0, mt[18 +: 10] };    // end of mants in the frame (bytes)
+  wire             mt_last = mt[28];
+  wire [5-1:0]    mt_nan  = mt[28+1 +: 5];
   reg  [PB-1:0]    wb_q;                     // frame byte offset of the next word
   wire [PB:0]      wb_end  = {1'b0, wb_q} + { {(PB+1-LW){1'b0}}, WB_LW};
   wire             wlast   = (wb_end >= {1'b0, mt_mants});   // the frame's last word
@@ -298,9 +302,7 @@ module default_codec_enc (
   reg  [W-1:0]     out_d_q;
   reg              out_last_q;
   reg  [31:0]      out_bytes_q;
-  reg  [31:0]      tbytes_q;                 // bytes of the tensor before the next word
   reg  [31:0]      out_nan_q;
-  reg  [31:0]      tnan_q;                   // NaN blocks of the tensor's earlier frames
   wire             ok = ~meta_empty & lev0_popok & lev1_popok & exps_popok & mants_popok;
   wire             w_ready;                  // the word register may take a word
   wire             go = ok & (~out_v_q | w_ready);
@@ -345,20 +347,20 @@ module default_codec_enc (
       out_d_q     <= {W{1'b0}};
       out_last_q  <= 1'b0;
       out_bytes_q <= 32'd0;
-      tbytes_q    <= 32'd0;
       out_nan_q   <= 32'd0;
-      tnan_q      <= 32'd0;
     end else begin
       if (w_ready) out_v_q <= 1'b0;
       if (go) begin
         out_v_q     <= 1'b1;
         out_d_q     <= word;
         out_last_q  <= wlast & mt_last;
-        out_bytes_q <= tbytes_q + 8;
-        tbytes_q    <= (wlast & mt_last) ? 32'd0 : tbytes_q + 8;
-        out_nan_q   <= tnan_q + { 27'd0, mt_nan};
+        // the tensor's bytes before this word: those up to the last word, none after a tensor's last
+        out_bytes_q <= out_last_q ? 8 : out_bytes_q + 8;
+        // a frame's first word adds its NaN blocks to those of the tensor's earlier frames (none
+        // after a tensor's last word); its other words keep the count
+        if (wb_q == {PB{1'b0}})
+          out_nan_q <= (out_last_q ? 32'd0 : out_nan_q) + { 27'd0, mt_nan};
         if (wlast) begin
-          tnan_q    <= mt_last ? 32'd0 : tnan_q + { 27'd0, mt_nan};
           meta_rp_q <= meta_rp_q + 1'b1;
           wb_q      <= {PB{1'b0}};
         end else begin
@@ -374,10 +376,10 @@ module default_codec_enc (
   assign bytes_o      = out_bytes_q;
   assign nan_blocks_o = out_nan_q;
 
-  // lev0: 8 words of RAM (two frames of at most 1 words), pushed in units of
+  // lev0: 4 words of RAM (at least two frames of at most 1 words), pushed in units of
   // 4 bit(s), popped in bytes through a 256-bit window
   default_codec_fifo #(
-    .W(W), .UI(4), .UO(8), .IN_BITS(4), .DEPTH(8), .AW(3), .WIN(256), .RPW(5), .VIEW(64), .CW(CW), .HWI(4), .HWO(3)
+    .W(W), .UI(4), .UO(8), .IN_BITS(4), .DEPTH(4), .AW(2), .WIN(256), .RPW(5), .VIEW(64), .CW(CW), .HWI(4), .HWO(3)
   ) u_lev0 (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -394,7 +396,7 @@ module default_codec_enc (
     .pop_ok_o    (lev0_popok)
   );
 
-  // lev1: 16 words of RAM (two frames of at most 8 words), pushed in units of
+  // lev1: 16 words of RAM (at least two frames of at most 8 words), pushed in units of
   // 8 bit(s), popped in bytes through a 256-bit window
   default_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(32), .DEPTH(16), .AW(4), .WIN(256), .RPW(5), .VIEW(64), .CW(CW), .HWI(3), .HWO(3)
@@ -414,7 +416,7 @@ module default_codec_enc (
     .pop_ok_o    (lev1_popok)
   );
 
-  // exps: 8 words of RAM (two frames of at most 2 words), pushed in units of
+  // exps: 8 words of RAM (at least two frames of at most 2 words), pushed in units of
   // 8 bit(s), popped in bytes through a 256-bit window
   default_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(8), .DEPTH(8), .AW(3), .WIN(256), .RPW(5), .VIEW(64), .CW(CW), .HWI(3), .HWO(3)
@@ -434,7 +436,7 @@ module default_codec_enc (
     .pop_ok_o    (exps_popok)
   );
 
-  // mants: 128 words of RAM (two frames of at most 64 words), pushed in units of
+  // mants: 128 words of RAM (at least two frames of at most 64 words), pushed in units of
   // 8 bit(s), popped in bytes through a 256-bit window
   default_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(256), .DEPTH(128), .AW(7), .WIN(256), .RPW(5), .VIEW(64), .CW(CW), .HWI(3), .HWO(3)

@@ -535,10 +535,10 @@ module large_codec_dec (
   assign blk_last_o  = o_last_q;
   assign err_o       = err_q;
 
-  // lev0: 8 words of RAM (two frames of at most 1 words), pushed in bytes,
+  // lev0: 4 words of RAM (at least two frames of at most 1 words), pushed in bytes,
   // popped in units of 2 bit(s) through a 256-bit window
   large_codec_fifo #(
-    .W(W), .UI(8), .UO(2), .IN_BITS(W), .DEPTH(8), .AW(3), .WIN(256), .RPW(7), .VIEW(2), .CW(CW), .HWI(4), .HWO(6)
+    .W(W), .UI(8), .UO(2), .IN_BITS(W), .DEPTH(4), .AW(2), .WIN(256), .RPW(7), .VIEW(2), .CW(CW), .HWI(4), .HWO(6)
   ) u_lev0 (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -555,7 +555,7 @@ module large_codec_dec (
     .pop_ok_o    (lev0_popok)
   );
 
-  // lev1: 16 words of RAM (two frames of at most 8 words), pushed in bytes,
+  // lev1: 16 words of RAM (at least two frames of at most 8 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 512-bit window
   large_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(16), .AW(4), .WIN(512), .RPW(6), .VIEW(32), .CW(CW), .HWI(4), .HWO(4)
@@ -575,7 +575,7 @@ module large_codec_dec (
     .pop_ok_o    (lev1_popok)
   );
 
-  // exps: 8 words of RAM (two frames of at most 2 words), pushed in bytes,
+  // exps: 8 words of RAM (at least two frames of at most 2 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 256-bit window
   large_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(8), .AW(3), .WIN(256), .RPW(5), .VIEW(8), .CW(CW), .HWI(4), .HWO(4)
@@ -595,7 +595,7 @@ module large_codec_dec (
     .pop_ok_o    (exps_popok)
   );
 
-  // mants: 128 words of RAM (two frames of at most 64 words), pushed in bytes,
+  // mants: 128 words of RAM (at least two frames of at most 64 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 512-bit window
   large_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(128), .AW(7), .WIN(512), .RPW(6), .VIEW(256), .CW(CW), .HWI(4), .HWO(4)

@@ -593,10 +593,10 @@ module tiny_codec_dec (
   assign blk_last_o  = o_last_q;
   assign err_o       = err_q;
 
-  // lev0: 8 words of RAM (two frames of at most 1 words), pushed in bytes,
+  // lev0: 4 words of RAM (at least two frames of at most 1 words), pushed in bytes,
   // popped in units of 1 bit(s) through a 16-bit window
   tiny_codec_fifo #(
-    .W(W), .UI(8), .UO(1), .IN_BITS(W), .DEPTH(8), .AW(3), .WIN(16), .RPW(4), .VIEW(1), .CW(CW), .HWI(0), .HWO(3)
+    .W(W), .UI(8), .UO(1), .IN_BITS(W), .DEPTH(4), .AW(2), .WIN(16), .RPW(4), .VIEW(1), .CW(CW), .HWI(0), .HWO(3)
   ) u_lev0 (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -613,7 +613,7 @@ module tiny_codec_dec (
     .pop_ok_o    (lev0_popok)
   );
 
-  // lev1: 16 words of RAM (two frames of at most 8 words), pushed in bytes,
+  // lev1: 16 words of RAM (at least two frames of at most 8 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(16), .AW(4), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
@@ -633,7 +633,7 @@ module tiny_codec_dec (
     .pop_ok_o    (lev1_popok)
   );
 
-  // exps: 16 words of RAM (two frames of at most 8 words), pushed in bytes,
+  // exps: 16 words of RAM (at least two frames of at most 8 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(16), .AW(4), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
@@ -653,7 +653,7 @@ module tiny_codec_dec (
     .pop_ok_o    (exps_popok)
   );
 
-  // mants: 128 words of RAM (two frames of at most 64 words), pushed in bytes,
+  // mants: 128 words of RAM (at least two frames of at most 64 words), pushed in bytes,
   // popped in units of 8 bit(s) through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(W), .DEPTH(128), .AW(7), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)

@@ -163,7 +163,7 @@ module tiny_codec_enc (
 
   // Frame metadata FIFO (section end offsets, last, NaN blocks): written when a frame's last
   // block is taken, read by the word assembler.
-  localparam integer MW = 37;
+  localparam integer MW = 22;
   localparam integer QW = 3;   // pointer width: 4 entries
   reg  [MW-1:0]    meta_mem [0:4-1];
   reg  [QW-1:0]    meta_wp_q;
@@ -272,25 +272,29 @@ module tiny_codec_enc (
       if (flast) meta_wp_q <= meta_wp_q + 1'b1;
     end
   end
-  // {NaN blocks, last, end of every section}
+  // {NaN blocks, last, end of every section}; an end takes only the bits its most bytes need
   wire [MW-1:0]    meta_in;
-  assign meta_in[0*PB +: PB] = lev0_fend;
-  assign meta_in[1*PB +: PB] = lev1_fend;
-  assign meta_in[2*PB +: PB] = exps_fend;
-  assign meta_in[3*PB +: PB] = mants_fend;
-  assign meta_in[MW-1:4*PB] = {nanf, r_last_q};
+  assign meta_in[0 +: 1] = lev0_fend[1-1:0];
+  wire [7-1:0]     unused_lev0_fend = lev0_fend[PB-1:1];   // always 0
+  assign meta_in[1 +: 4] = lev1_fend[4-1:0];
+  wire [4-1:0]     unused_lev1_fend = lev1_fend[PB-1:4];   // always 0
+  assign meta_in[5 +: 5] = exps_fend[5-1:0];
+  wire [3-1:0]     unused_exps_fend = exps_fend[PB-1:5];   // always 0
+  assign meta_in[10 +: 7] = mants_fend[7-1:0];
+  wire [1-1:0]     unused_mants_fend = mants_fend[PB-1:7];   // always 0
+  assign meta_in[MW-1:17] = {nanf, r_last_q};
   always @(posedge clk_i) begin
     if (take & flast) meta_mem[meta_wp_q[QW-2:0]] <= meta_in;
   end
 
   // ------------------------------------------------------------------ word assembler
   wire [MW-1:0]    mt      = meta_mem[meta_rp_q[QW-2:0]];
-  wire [PB-1:0]    mt_lev0 = mt[0*PB +: PB];    // end of lev0 in the frame (bytes)
-  wire [PB-1:0]    mt_lev1 = mt[1*PB +: PB];    // end of lev1 in the frame (bytes)
-  wire [PB-1:0]    mt_exps = mt[2*PB +: PB];    // end of exps in the frame (bytes)
-  wire [PB-1:0]    mt_mants = mt[3*PB +: PB];    // end of mants in the frame (bytes)
-  wire             mt_last = mt[4*PB];
-  wire [4-1:0]    mt_nan  = mt[4*PB+1 +: 4];
+  wire [PB-1:0]    mt_lev0 = { 7'd0, mt[0 +: 1] };    // end of lev0 in the frame (bytes)
+  wire [PB-1:0]    mt_lev1 = { 4'd0, mt[1 +: 4] };    // end of lev1 in the frame (bytes)
+  wire [PB-1:0]    mt_exps = { 3'd0, mt[5 +: 5] };    // end of exps in the frame (bytes)
+  wire [PB-1:0]    mt_mants = { 1'd0, mt[10 +: 7] };    // end of mants in the frame (bytes)
+  wire             mt_last = mt[17];
+  wire [4-1:0]    mt_nan  = mt[17+1 +: 4];
   reg  [PB-1:0]    wb_q;                     // frame byte offset of the next word
   wire [PB:0]      wb_end  = {1'b0, wb_q} + { {(PB+1-LW){1'b0}}, WB_LW};
   wire             wlast   = (wb_end >= {1'b0, mt_mants});   // the frame's last word
@@ -299,7 +303,6 @@ module tiny_codec_enc (
   reg              out_last_q;
   reg              out_fend_q;               // the frame's last word
   reg  [31:0]      out_nan_q;
-  reg  [31:0]      tnan_q;                   // NaN blocks of the tensor's earlier frames
   wire             ok = ~meta_empty & lev0_popok & lev1_popok & exps_popok & mants_popok;
   wire             w_ready;                  // the word register may take a word
   wire             go = ok & (~out_v_q | w_ready);
@@ -345,7 +348,6 @@ module tiny_codec_enc (
       out_last_q  <= 1'b0;
       out_fend_q  <= 1'b0;
       out_nan_q   <= 32'd0;
-      tnan_q      <= 32'd0;
     end else begin
       if (w_ready) out_v_q <= 1'b0;
       if (go) begin
@@ -353,9 +355,11 @@ module tiny_codec_enc (
         out_d_q     <= word;
         out_last_q  <= wlast & mt_last;
         out_fend_q  <= wlast;
-        out_nan_q   <= tnan_q + { 28'd0, mt_nan};
+        // a frame's first word adds its NaN blocks to those of the tensor's earlier frames (none
+        // after a tensor's last word); its other words keep the count
+        if (wb_q == {PB{1'b0}})
+          out_nan_q <= (out_last_q ? 32'd0 : out_nan_q) + { 28'd0, mt_nan};
         if (wlast) begin
-          tnan_q    <= mt_last ? 32'd0 : tnan_q + { 28'd0, mt_nan};
           meta_rp_q <= meta_rp_q + 1'b1;
           wb_q      <= {PB{1'b0}};
         end else begin
@@ -379,7 +383,6 @@ module tiny_codec_enc (
   reg              gb_last_q;
   reg  [31:0]      gb_bytes_q;
   reg  [31:0]      gb_nan_q;
-  reg  [31:0]      gb_tb_q;                  // bytes of the tensor before the next bus word
   wire             gb_end  = out_fend_q | (gb_n_q == NW_M1);   // the word ends a bus word
   assign w_ready = ~gb_end | ~gb_v_q | bus_ready_i;
   wire             gb_take = out_v_q & w_ready;
@@ -393,7 +396,6 @@ module tiny_codec_enc (
       gb_last_q  <= 1'b0;
       gb_bytes_q <= 32'd0;
       gb_nan_q   <= 32'd0;
-      gb_tb_q    <= 32'd0;
     end else begin
       if (bus_ready_i) gb_v_q <= 1'b0;
       if (gb_take) begin
@@ -401,9 +403,9 @@ module tiny_codec_enc (
           gb_v_q     <= 1'b1;
           gb_d_q     <= gb_word;
           gb_last_q  <= out_last_q;
-          gb_bytes_q <= gb_tb_q + 4;
+          // the tensor's bytes before this bus word: those up to the last one, none after a tensor's last
+          gb_bytes_q <= gb_last_q ? 4 : gb_bytes_q + 4;
           gb_nan_q   <= out_nan_q;
-          gb_tb_q    <= out_last_q ? 32'd0 : gb_tb_q + 4;
           gb_acc_q   <= {(BW-W){1'b0}};
           gb_n_q     <= {LNW{1'b0}};
         end else begin
@@ -419,10 +421,10 @@ module tiny_codec_enc (
   assign bytes_o      = gb_bytes_q;
   assign nan_blocks_o = gb_nan_q;
 
-  // lev0: 8 words of RAM (two frames of at most 1 words), pushed in units of
+  // lev0: 4 words of RAM (at least two frames of at most 1 words), pushed in units of
   // 1 bit(s), popped in bytes through a 16-bit window
   tiny_codec_fifo #(
-    .W(W), .UI(1), .UO(8), .IN_BITS(1), .DEPTH(8), .AW(3), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(3), .HWO(0)
+    .W(W), .UI(1), .UO(8), .IN_BITS(1), .DEPTH(4), .AW(2), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(3), .HWO(0)
   ) u_lev0 (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -439,7 +441,7 @@ module tiny_codec_enc (
     .pop_ok_o    (lev0_popok)
   );
 
-  // lev1: 16 words of RAM (two frames of at most 8 words), pushed in units of
+  // lev1: 16 words of RAM (at least two frames of at most 8 words), pushed in units of
   // 8 bit(s), popped in bytes through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(8), .DEPTH(16), .AW(4), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
@@ -459,7 +461,7 @@ module tiny_codec_enc (
     .pop_ok_o    (lev1_popok)
   );
 
-  // exps: 16 words of RAM (two frames of at most 8 words), pushed in units of
+  // exps: 16 words of RAM (at least two frames of at most 8 words), pushed in units of
   // 8 bit(s), popped in bytes through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(8), .DEPTH(16), .AW(4), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
@@ -479,7 +481,7 @@ module tiny_codec_enc (
     .pop_ok_o    (exps_popok)
   );
 
-  // mants: 128 words of RAM (two frames of at most 64 words), pushed in units of
+  // mants: 128 words of RAM (at least two frames of at most 64 words), pushed in units of
   // 8 bit(s), popped in bytes through a 16-bit window
   tiny_codec_fifo #(
     .W(W), .UI(8), .UO(8), .IN_BITS(8), .DEPTH(128), .AW(7), .WIN(16), .RPW(1), .VIEW(8), .CW(CW), .HWI(0), .HWO(0)
