@@ -70,6 +70,66 @@ export function topParams(d: ResolvedDescription, core: CoreParams): TopParams {
   };
 }
 
+/** Bits of an unsigned value from 0 to x. */
+const bitsFor = (x: number): number => {
+  let b = 1;
+  while (2 ** b <= x) b++;
+  return b;
+};
+
+/**
+ * Widths of the sequencer's job values, loop counters and products. A job that fails the check
+ * (DIM_ERR) reaches no loop and no product, so each value is bounded by the job's limits: I, J
+ * and R are 16-bit fields, J <= jMax, R <= rMax, and J x ceil(I / k) <= obufBlocks (so
+ * I <= obufBlocks x k and I x J <= obufBlocks x k). The checks J <= jMax, R <= rMax and
+ * I <= obufBlocks x k are bit tests (the limits are powers of two); `chk*` says whether a limit is
+ * below 2^16, i.e. whether its check exists, and `*L` is its log2.
+ */
+export function sequencerWidths(p: TopParams, core: CoreParams, maskWpb: number) {
+  const field = 0xffff;
+  const iLim = Math.min(field, p.obufBlocks * p.k);
+  const jLim = Math.min(field, p.jMax);
+  const rLim = Math.min(field, p.rMax);
+  const nbiLim = Math.ceil(iLim / p.k);
+  const nbrLim = Math.ceil(rLim / p.k);
+  const ijLim = Math.min(iLim * jLim, p.obufBlocks * p.k);
+  const w = {
+    /** I, J, R and the blocks of a row of the output (ceil(I / k)) and of B (ceil(R / k)) */
+    IW: bitsFor(iLim),
+    JCW: bitsFor(jLim),
+    RCW: bitsFor(rLim),
+    NBIW: bitsFor(nbiLim),
+    NBRW: bitsFor(nbrLim),
+    /** first row of A of a tile, and the next tile's (up to I + T - 1); wider than I */
+    I0W: Math.max(bitsFor(iLim + p.T - 1), bitsFor(iLim) + 1),
+    /** first output block of a tile in a row of C^T (up to ceil(I / T) x T / k), at least an output-buffer address */
+    TOW: Math.max(bitsFor(Math.ceil(iLim / p.T) * core.nOutBlk), p.obufW + 1),
+    /** lane-RAM word of a row of A (up to ceil(R / k) x k / wb), at least the lane-RAM address */
+    AWC: Math.max(bitsFor((nbrLim * p.k) / p.wb), core.aWordW),
+    /** scales: block of a row (up to ceil(R / k)); mask: byte of a row (up to T / 8); at least the scale address */
+    SBW: Math.max(bitsFor(nbrLim), bitsFor(p.T / 8), core.blkW),
+    /** bus word of a block's codes or mask */
+    WIW: bitsFor(Math.max(p.wordsPerBlock, maskWpb)),
+    /** the job's products: I x J x R (the dense MACs), J x ceil(I / k), J x ceil(R / k), skipped outputs x R */
+    DNW: Math.max(
+      bitsFor(ijLim * rLim),
+      bitsFor(jLim * nbiLim),
+      bitsFor(jLim * nbrLim),
+      p.obufW + 2,
+    ),
+    /** elements of B: J x ceil(R / k) x k */
+    EBW: bitsFor(jLim * nbrLim * p.k),
+    chkI: p.obufBlocks * p.k <= field,
+    IL: log2(p.obufBlocks * p.k),
+    chkJ: p.jMax <= field,
+    JL: log2(p.jMax),
+    chkR: p.rMax <= field,
+    RL: log2(p.rMax),
+  };
+  /** the multiplier's second operand: J, R, ceil(I / k) or ceil(R / k) */
+  return { ...w, MBW: Math.max(w.JCW, w.RCW, w.NBIW, w.NBRW) };
+}
+
 /** Why a job does not fit (the sequencer's DIM_ERR), or undefined. */
 export function jobFits(p: TopParams, I: number, J: number, R: number): string | undefined {
   if (!Number.isInteger(I) || I < 1 || I > p.iMax) return `I = ${I}: allowed 1..${p.iMax}`;
@@ -234,6 +294,7 @@ export function topModules(
   const lwb = log2(p.wb);
   const mb = p.maskBytesPerBlock;
   const maskSplit = mb >= p.wb;
+  const maskWpb = maskSplit ? mb / p.wb : 1;
   const rc = regConnections(regs, aw, d.regfile.counterBits);
   const shared = {
     AW: aw,
@@ -255,13 +316,11 @@ export function topModules(
     OBW: core.obW,
     ENTW: core.entryW,
     RPW: core.rpW,
-    // PERF_* counters (CW bits, modulo 2^CW); a job's partial counts and the engines' byte
-    // counts are SW bits (no more than 48); the job's products MW bits
+    // PERF_* counters (CW bits, modulo 2^CW); the core's per-tile counts and the engines' byte
+    // counts are SW bits (no more than 48)
     CW: d.regfile.counterBits,
     SW: core.cntW,
-    MW: Math.max(32, d.regfile.counterBits),
     cwOverSw: d.regfile.counterBits > core.cntW,
-    mwOverSw: Math.max(32, d.regfile.counterBits) > core.cntW,
   };
   const seq = `${n}_sequencer`;
   return [
@@ -285,7 +344,8 @@ export function topModules(
         RMAX: p.rMax,
         maskSplit,
         // mask words per block (split) or mask bytes per block (pack) of the write phase
-        maskWpb: maskSplit ? mb / p.wb : 1,
+        maskWpb,
+        ...sequencerWidths(p, core, maskWpb),
         lwbP1: lwb + 1,
         sdpRam: `${n}_sdp_ram`,
         // word wi of a block's codes starts at bit wi x DW: wi has LK - LWB bits (none when a
