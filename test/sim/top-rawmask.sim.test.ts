@@ -47,7 +47,7 @@ describe.each(["verilator", "icarus"] as const)("raw + mask (%s)", (sim) => {
     const s = new HostSession(ctx, new MemImage({ base: BASE, size: MEM, seed: 11 }));
     s.checkIdentity();
     const rng = new Rng(21);
-    const shapes = [
+    const shapes: readonly (readonly [number, number, number])[] = [
       [8, 8, 4],
       [13, 21, 37],
       [5, 40, 9],
