@@ -86,7 +86,8 @@ const bitsFor = (x: number): number => {
  * below 2^16, i.e. whether its check exists, and `*L` is its log2.
  */
 export function sequencerWidths(p: TopParams, core: CoreParams, maskWpb: number) {
-  const field = 0xffff;
+  // the JOB_DIM_* fields are 16 bits: I's limit without the output buffer (iMax) bounds J and R too
+  const field = p.iMax;
   const iLim = Math.min(field, p.obufBlocks * p.k);
   const jLim = Math.min(field, p.jMax);
   const rLim = Math.min(field, p.rMax);
