@@ -212,6 +212,7 @@ async function main(argv: string[]): Promise<void> {
           freqMhz: a.freq,
           outDir: dir,
           seed: a.seed,
+          abc9: a.abc9,
           onProgress: (m) => log(`  ${m}`),
         },
       ),
@@ -229,7 +230,7 @@ async function main(argv: string[]): Promise<void> {
     log(`${d.rows}x${d.cols}: ${figuresLine(f)}`);
   }
   const sweep: Sweep = {
-    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")}${a.passes === undefined ? "" : ` --passes ${passList.join(" ")}`} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}`,
+    command: `npm run sweep-array -- --preset ${a.preset} --arrays ${a.arrays} --lanes ${lanes} --schedule ${schedules.join(" ")}${a.passes === undefined ? "" : ` --passes ${passList.join(" ")}`} --module ${a.module} --device ${a.device} --freq ${a.freq} --seed ${a.seed}${a.abc9 ? "" : " --no-abc9"}`,
     preset: a.preset,
     module: a.module,
     device: a.device,

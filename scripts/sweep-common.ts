@@ -86,6 +86,11 @@ export function synthRunOptions<T>(y: Argv<T>, work: string) {
     })
     .option("freq", { type: "number", default: 40, describe: "target MHz for nextpnr" })
     .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
+    .option("abc9", {
+      type: "boolean",
+      default: true,
+      describe: "Yosys ABC9 LUT mapping (--no-abc9: the classic ABC mapping)",
+    })
     .option("out", {
       type: "string",
       default: join(REPO_ROOT, "build", work),

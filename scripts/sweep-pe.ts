@@ -174,7 +174,10 @@ async function main(argv: string[]): Promise<void> {
     dir: string,
   ): Promise<void> => {
     const f = await synthFigures(() =>
-      synthesize({ files, top, params }, { device, freqMhz: a.freq, outDir: dir, seed: a.seed }),
+      synthesize(
+        { files, top, params },
+        { device, freqMhz: a.freq, outDir: dir, seed: a.seed, abc9: a.abc9 },
+      ),
     );
     const row: Row = { kind, k, lanes, acc, ...f };
     rows.push(row);
@@ -200,7 +203,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const sweep: Sweep = {
-    command: `npm run sweep-pe -- --device ${device} --lanes ${lanesList.join(",")} --k ${kList.join(",")} --acc ${a.acc} --freq ${a.freq} --seed ${a.seed}${a.fp16 ? "" : " --no-fp16"}`,
+    command: `npm run sweep-pe -- --device ${device} --lanes ${lanesList.join(",")} --k ${kList.join(",")} --acc ${a.acc} --freq ${a.freq} --seed ${a.seed}${a.fp16 ? "" : " --no-fp16"}${a.abc9 ? "" : " --no-abc9"}`,
     device,
     freq: a.freq,
     lanes: lanesList,

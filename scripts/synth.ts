@@ -98,6 +98,12 @@ async function main(argv: string[]): Promise<void> {
     })
     .option("json", { type: "boolean", default: false, describe: "print the report as JSON" })
     .option("seed", { type: "number", default: 1, describe: "nextpnr placement seed" })
+    .option("abc9", {
+      type: "boolean",
+      default: true,
+      describe:
+        "map to LUTs with Yosys' ABC9 flow (synth_ice40 -abc9; --no-abc9: the classic ABC mapping)",
+    })
     .option("harness", {
       type: "boolean",
       default: true,
@@ -157,6 +163,7 @@ async function main(argv: string[]): Promise<void> {
     freqMhz: a.freq,
     outDir,
     seed: a.seed,
+    abc9: a.abc9,
     harness: a.harness && board === undefined,
     bitstream: a.bitstream || board !== undefined,
     onProgress: say,
@@ -187,7 +194,7 @@ async function main(argv: string[]): Promise<void> {
   };
 
   if (a.breakdown) {
-    const bo = { device, outDir: "", onProgress: say };
+    const bo = { device, outDir: "", onProgress: say, abc9: a.abc9 };
     let b: AreaBreakdown;
     if (a.verilog !== undefined) {
       const top = a.top ?? "";
@@ -222,13 +229,20 @@ async function main(argv: string[]): Promise<void> {
       mkdirSync(out, { recursive: true });
       const pcf = join(out, `${a.board}.pcf`);
       writeFileSync(pcf, boardPcf(board, m.module));
-      const bp = boardParams(design.desc, { clockHz: board.clockHz });
-      say(`board ${board.name}: pins in ${relative(process.cwd(), pcf)}, ${bp.baud} baud`);
+      const bp = boardParams(design.desc, { clockHz: board.clockHz, memBytes: board.memBytes });
+      say(
+        `board ${board.name}: pins in ${relative(process.cwd(), pcf)}, ${bp.baud} baud, ${bp.memBytes} bytes of memory`,
+      );
       report = await synthesizeDesign(
         design,
         { top: m.module },
         { ...common(out), pcf, freqMhz: board.clockHz / 1e6 },
-        { CLKS_PER_BIT: bp.clksPerBit, LED_ACTIVE_LOW: board.ledActiveLow ? 1 : 0 },
+        {
+          CLKS_PER_BIT: bp.clksPerBit,
+          WORDS: bp.WORDS,
+          WAW: bp.WAW,
+          LED_ACTIVE_LOW: board.ledActiveLow ? 1 : 0,
+        },
       );
     }
   }

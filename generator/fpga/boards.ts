@@ -13,6 +13,8 @@ export interface BoardPin {
   /** Package pin. */
   pin: string;
   doc: string;
+  /** Turn on the pin's built-in pull-up (an input with nothing driving it reads 1). */
+  pullup?: boolean;
 }
 
 export interface BoardDef {
@@ -21,6 +23,8 @@ export interface BoardDef {
   clockHz: number;
   /** LEDs light when their pin is low. */
   ledActiveLow: boolean;
+  /** Board memory of the bitstream in bytes (block RAM the processor leaves free). */
+  memBytes: number;
   pins: BoardPin[];
 }
 
@@ -30,6 +34,7 @@ export const BOARDS = {
     device: "up5k",
     clockHz: 12_000_000,
     ledActiveLow: true,
+    memBytes: 8192,
     pins: [
       { port: "clk_i", pin: "35", doc: "12 MHz oscillator" },
       { port: "rst_ni", pin: "10", doc: "user button BTN_N (low when pressed)" },
@@ -37,6 +42,27 @@ export const BOARDS = {
       { port: "uart_tx_o", pin: "9", doc: "FPGA TX -> FTDI channel B RX" },
       { port: "irq_led_o", pin: "11", doc: "red LED LEDR_N: the processor's interrupt" },
       { port: "alive_led_o", pin: "37", doc: "green LED LEDG_N: heartbeat" },
+    ],
+  },
+  "hx8k-breakout": {
+    name: "iCE40-HX8K Breakout Board",
+    device: "hx8k",
+    clockHz: 12_000_000,
+    ledActiveLow: false,
+    // the tiny processor takes 24 of the HX8K's 32 block RAMs: the other 8 hold 4 KiB
+    memBytes: 4096,
+    pins: [
+      { port: "clk_i", pin: "J3", doc: "12 MHz oscillator" },
+      {
+        port: "rst_ni",
+        pin: "A5",
+        doc: "no button on the board: a free I/O with its pull-up on; tie it to GND to reset",
+        pullup: true,
+      },
+      { port: "uart_rx_i", pin: "B10", doc: "FTDI channel B TXD -> FPGA RX" },
+      { port: "uart_tx_o", pin: "B12", doc: "FPGA TX -> FTDI channel B RXD" },
+      { port: "irq_led_o", pin: "B5", doc: "LED D2: the processor's interrupt" },
+      { port: "alive_led_o", pin: "B4", doc: "LED D3: heartbeat" },
     ],
   },
 } as const satisfies Record<string, BoardDef>;

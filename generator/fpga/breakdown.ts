@@ -16,6 +16,7 @@ import {
   type ModuleChoice,
   progressTracker,
   shown,
+  synthIce40Command,
   type SynthOptions,
   type SynthSource,
   YOSYS_PHASES,
@@ -44,6 +45,8 @@ export interface AreaBreakdown {
   rows: BreakdownRow[];
   /** Cells of the whole block (the first row's total). */
   total: CellCounts;
+  /** The Yosys synthesis command that was run. */
+  command: string;
   seconds: number;
   log: string;
 }
@@ -54,7 +57,7 @@ const scale = (c: CellCounts, n: number): CellCounts =>
 /** Synthesize with the hierarchy kept and list every module's cells, depth first. */
 export async function areaBreakdown(
   src: SynthSource,
-  o: Pick<SynthOptions, "device" | "outDir" | "onProgress" | "timeoutMs" | "dsp">,
+  o: Pick<SynthOptions, "device" | "outDir" | "onProgress" | "timeoutMs" | "dsp" | "abc9">,
 ): Promise<AreaBreakdown> {
   const dev = DEVICES[o.device];
   const out = resolve(o.outDir);
@@ -62,12 +65,14 @@ export async function areaBreakdown(
   const say = o.onProgress ?? (() => {});
   const timeoutMs = o.timeoutMs ?? 60 * 60_000;
   const dsp = o.dsp ?? dev.dsps > 0;
+  const abc9 = o.abc9 ?? true;
   const label = src.label ?? src.top;
   const log = join(out, "yosys-breakdown.log");
+  const command = synthIce40Command(src.top, { dsp, abc9, noflatten: true });
   const script = [
     ...src.files.map((f) => `read_verilog ${quote(resolve(f))}`),
     ...Object.entries(src.params ?? {}).map(([k, v]) => `chparam -set ${k} ${v} ${src.top}`),
-    `synth_ice40 -top ${src.top} -noflatten${dsp ? " -dsp" : ""}`,
+    command,
   ].join("; ");
   say(`${label} (${src.top}) for ${dev.name}: synthesis with the hierarchy kept`);
   const track = progressTracker(
@@ -124,14 +129,23 @@ export async function areaBreakdown(
   walk(src.top, 0, 1);
   const total = rows[0]?.total ?? countsOf({});
   say(`yosys done in ${y.seconds.toFixed(1)} s: ${total.luts} LUT4 in ${rows.length} rows`);
-  return { label, top: src.top, device: dev.name, rows, total, seconds: y.seconds, log };
+  return {
+    label,
+    top: src.top,
+    device: dev.name,
+    rows,
+    total,
+    command,
+    seconds: y.seconds,
+    log,
+  };
 }
 
 /** The breakdown of a module of an elaborated design. */
 export async function areaBreakdownDesign(
   design: Design,
   choice: ModuleChoice,
-  o: Pick<SynthOptions, "device" | "outDir" | "onProgress" | "timeoutMs" | "dsp">,
+  o: Pick<SynthOptions, "device" | "outDir" | "onProgress" | "timeoutMs" | "dsp" | "abc9">,
 ): Promise<AreaBreakdown> {
   const m = chooseModule(design, choice);
   const { paths } = designSources(design, m, o.outDir, o.onProgress);
@@ -145,7 +159,7 @@ export function breakdownMarkdown(b: AreaBreakdown): string {
   const lines = [
     `## Area of ${b.label} (${b.top}) by module, ${b.device}`,
     "",
-    "Yosys `synth_ice40 -noflatten`: every module kept, so no optimisation crosses a module boundary and the total is a little above the flattened synthesis. Per instance: the module's own cells, submodules left out; subtree: all its instances with their submodules.",
+    `Yosys \`${b.command.replace(/ -top \S+/, "")}\`: every module kept, so no optimisation crosses a module boundary and the total is a little above the flattened synthesis. Per instance: the module's own cells, submodules left out; subtree: all its instances with their submodules.`,
     "",
     "| module | instances | LUT4 / instance (own) | LUT4 (subtree) | share | carry | flip-flops | block RAMs | DSPs |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",

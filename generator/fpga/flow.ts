@@ -53,6 +53,11 @@ export interface SynthOptions {
   bitstream?: boolean;
   /** Map multipliers to SB_MAC16 (default: when the part has DSPs). */
   dsp?: boolean;
+  /**
+   * Map logic to LUTs with Yosys' ABC9 flow (`synth_ice40 -abc9`, default true), which sees
+   * through flip-flops and carry chains; false uses the classic ABC mapping.
+   */
+  abc9?: boolean;
   /** Progress messages while the tools run. */
   onProgress?: (message: string) => void;
   /** Wall-clock limit per tool run (default 60 min). */
@@ -71,6 +76,8 @@ export interface SynthReport {
   freqTargetMhz: number;
   seed: number;
   dsp: boolean;
+  /** Yosys mapped with `-abc9`. */
+  abc9: boolean;
   /** The harness around the block, or null when the block was placed with its own pins. */
   harness: { module: string; inBits: number; outBits: number; pins: string[] } | null;
   /** Yosys cells of the block (submodules included, harness excluded). */
@@ -113,6 +120,7 @@ export const YOSYS_PHASES: [RegExp, string][] = [
   [/Executing MEMORY_LIBMAP pass/, "mapping memories"],
   [/Executing ICE40_WRAPCARRY pass/, "mapping to iCE40 cells"],
   [/Executing ABC pass/, "LUT mapping (abc)"],
+  [/Executing ABC9 pass/, "LUT mapping (abc9)"],
   [/Executing OPT_LUT pass/, "LUT optimisation"],
   [/Printing statistics/, "statistics"],
 ];
@@ -160,6 +168,19 @@ async function toolVersion(cmd: string, arg: string, cwd: string): Promise<strin
   return r.output.trim().split("\n")[0] ?? cmd;
 }
 
+/** The Yosys `synth_ice40` command the flow and the area breakdown run. */
+export function synthIce40Command(
+  top: string,
+  o: { dsp: boolean; abc9: boolean; noflatten?: boolean },
+): string {
+  return (
+    `synth_ice40 -top ${top}` +
+    (o.noflatten === true ? " -noflatten" : "") +
+    (o.dsp ? " -dsp" : "") +
+    (o.abc9 ? " -abc9" : "")
+  );
+}
+
 /** Synthesize, place and route a block; throws a GenError naming the resource when it does not fit. */
 export async function synthesize(src: SynthSource, o: SynthOptions): Promise<SynthReport> {
   const dev = DEVICES[o.device];
@@ -169,6 +190,7 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
   const timeoutMs = o.timeoutMs ?? 60 * 60_000;
   const seed = o.seed ?? 1;
   const dsp = o.dsp ?? dev.dsps > 0;
+  const abc9 = o.abc9 ?? true;
   const params = { ...(src.params ?? {}) };
   const files = src.files.map((f) => resolve(f));
   const useHarness = (o.harness ?? true) && o.pcf === undefined;
@@ -204,7 +226,7 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
   const script = [
     ...reads,
     ...chparams,
-    `synth_ice40 -top ${synthTop}${dsp ? " -dsp" : ""} -json synth.json`,
+    `${synthIce40Command(synthTop, { dsp, abc9 })} -json synth.json`,
   ].join("; ");
   const yTrack = progressTracker(
     "yosys",
@@ -314,6 +336,7 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
     freqTargetMhz: o.freqMhz,
     seed,
     dsp,
+    abc9,
     harness,
     block,
     harnessCells,

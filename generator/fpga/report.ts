@@ -30,7 +30,12 @@ export function markdownReport(r: SynthReport, cwd = process.cwd()): string {
       `Placed inside the synthesis harness ${r.harness.module} (${r.harness.inBits} input bits from a shift register, ${r.harness.outBits} output bits XOR-reduced to one pin); the block column counts ${r.top} alone.\n`,
     );
   }
-  out.push("### Cells after synthesis (Yosys `synth_ice40`" + (r.dsp ? " -dsp" : "") + ")\n");
+  out.push(
+    "### Cells after synthesis (Yosys `synth_ice40" +
+      (r.dsp ? " -dsp" : "") +
+      (r.abc9 ? " -abc9" : "") +
+      "`)\n",
+  );
   const cols: [string, CellCounts][] = [[r.top, r.block]];
   if (r.harnessCells !== null) cols.push(["harness", r.harnessCells], ["total", r.total]);
   out.push(`| cells | ${cols.map(([n]) => n).join(" | ")} |`);

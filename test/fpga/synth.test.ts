@@ -117,7 +117,7 @@ describe.each(blocks)("the tiny preset's %s on the %s", (role, device, freqMhz, 
     expect(r.files.bitstream).not.toBeNull();
     expect(statSync(r.files.bitstream ?? "").size).toBeGreaterThan(100_000);
     // Progress was reported while the tools ran.
-    expect(progress.some((p) => p.startsWith("yosys: LUT mapping"))).toBe(true);
+    expect(progress.some((p) => p.startsWith("yosys: LUT mapping (abc9)"))).toBe(true);
     expect(progress.some((p) => /^nextpnr: routing \d+ arcs/.test(p))).toBe(true);
     // The Markdown and JSON reports carry the same figures.
     const md = markdownReport(r);
