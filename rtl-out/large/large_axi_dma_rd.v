@@ -87,7 +87,7 @@ module large_axi_dma_rd (
   // ------------------------------------------------------------------ command and planner state
   reg              busy_q;      // command in progress
   reg              plan_q;      // bursts remain to be issued
-  reg [AW-1:0]     addr_q;      // next byte to request
+  reg              at_row_q;    // the next burst starts a row (at row_addr_q)
   reg [AW-1:0]     row_addr_q;  // first byte of the current row
   reg [AW-1:0]     stride_q;
   reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet requested
@@ -95,14 +95,18 @@ module large_axi_dma_rd (
   reg [ROWS_W-1:0] rows_q;      // rows not finished, the current one included
   reg [OUT_W-1:0]  outst_q;     // bursts issued whose last beat has not arrived (= info FIFO fill)
   reg              arvalid_q;
-  reg [AW-1:0]     araddr_q;
+  reg [AW-1:0]     araddr_q;    // the last burst's address: the next one is the block after it
   reg [7:0]        arlen_q;
 
   wire cmd_fire = cmd_valid_i & ~busy_q;
   assign cmd_ready_o = ~busy_q;
 
-  // The next burst: from addr_q to the end of the row or of the burst-aligned block.
-  wire [BB_W-1:0] boff      = addr_q[BB_W-1:0];
+  // The next burst: from the next byte to request to the end of the row or of the burst-aligned
+  // block. Only a row's first burst can start inside a block (at row_addr_q); a burst that does
+  // not end its row ends its block, so the next one starts the block after araddr_q's.
+  wire [BB_W-1:0] boff      = at_row_q ? row_addr_q[BB_W-1:0] : {BB_W{1'b0}};
+  wire [AW-1:0]   next_addr = at_row_q ? {row_addr_q[AW-1:OFFW], {OFFW{1'b0}}}
+                                       : {araddr_q[AW-1:BB_W] + { {(AW-BB_W-1){1'b0}}, 1'b1}, {BB_W{1'b0}}};
   wire [BB_W:0]   chunk     = {1'b1, {BB_W{1'b0}}} - {1'b0, boff};
   wire            row_end   = (rem_q[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}}) & (rem_q[BB_W:0] <= chunk);
   wire [BB_W:0]   take      = row_end ? rem_q[BB_W:0] : chunk;
@@ -184,7 +188,7 @@ module large_axi_dma_rd (
     if (!rst_ni) begin
       busy_q      <= 1'b0;
       plan_q      <= 1'b0;
-      addr_q      <= {AW{1'b0}};
+      at_row_q    <= 1'b0;
       row_addr_q  <= {AW{1'b0}};
       stride_q    <= {AW{1'b0}};
       rem_q       <= {LEN_W{1'b0}};
@@ -215,7 +219,7 @@ module large_axi_dma_rd (
       if (cmd_fire) begin
         busy_q      <= 1'b1;
         plan_q      <= (cmd_rows_i != {ROWS_W{1'b0}}) & (cmd_row_bytes_i != {LEN_W{1'b0}});
-        addr_q      <= cmd_addr_i;
+        at_row_q    <= 1'b1;
         row_addr_q  <= cmd_addr_i;
         stride_q    <= cmd_stride_i;
         rem_q       <= cmd_row_bytes_i;
@@ -229,18 +233,18 @@ module large_axi_dma_rd (
       // address channel
       if (issue) begin
         arvalid_q <= 1'b1;
-        araddr_q  <= {addr_q[AW-1:OFFW], {OFFW{1'b0}}};
+        araddr_q  <= next_addr;
         arlen_q   <= { {(8-LENB){1'b0}}, blen};
         info_wp_q <= info_wp_q + 3'd1;
         if (row_end) begin
           if (cmd_end) plan_q <= 1'b0;
           rows_q     <= rows_q - 16'd1;
           row_addr_q <= row_next;
-          addr_q     <= row_next;
+          at_row_q   <= 1'b1;
           rem_q      <= row_bytes_q;
         end else begin
-          addr_q <= addr_q + { {(AW-BB_W-1){1'b0}}, take};
-          rem_q  <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, take};
+          at_row_q <= 1'b0;
+          rem_q    <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, take};
         end
       end else if (m_axi_arready_i) begin
         arvalid_q <= 1'b0;

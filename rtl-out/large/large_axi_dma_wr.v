@@ -96,7 +96,7 @@ module large_axi_dma_wr (
   reg              busy_q;      // command in progress
   reg              plan_q;      // bursts remain to be issued
   reg              in_done_q;   // the stream's last word was accepted
-  reg [AW-1:0]     addr_q;      // next byte to write
+  reg              at_row_q;    // the next burst starts a row (at row_addr_q)
   reg [AW-1:0]     row_addr_q;  // first byte of the current row
   reg [AW-1:0]     stride_q;
   reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet given to a burst
@@ -106,7 +106,7 @@ module large_axi_dma_wr (
   reg [OUT_W-1:0]  outst_q;     // bursts issued whose write response has not arrived
   reg [OUT_W-1:0]  winfo_n_q;   // bursts issued whose W beats are not all sent
   reg              awvalid_q;
-  reg [AW-1:0]     awaddr_q;
+  reg [AW-1:0]     awaddr_q;    // the last burst's address: the next one is the block after it
   reg [7:0]        awlen_q;
 
   wire cmd_fire = cmd_valid_i & ~busy_q;
@@ -147,7 +147,12 @@ module large_axi_dma_wr (
   // ------------------------------------------------------------------ planner
   // The next burst: from addr_q to the end of the row or of the burst-aligned block, issued when
   // the FIFO holds all its bytes, or cut to the bytes left once the stream has ended.
-  wire [BB_W-1:0] boff     = addr_q[BB_W-1:0];
+  // Only a row's first burst can start inside a block (at row_addr_q); a burst that does not end
+  // its row ends its block (or is the stream's last), so the next one starts the block after
+  // awaddr_q's.
+  wire [BB_W-1:0] boff     = at_row_q ? row_addr_q[BB_W-1:0] : {BB_W{1'b0}};
+  wire [AW-1:0]   next_addr = at_row_q ? {row_addr_q[AW-1:OFFW], {OFFW{1'b0}}}
+                                      : {awaddr_q[AW-1:BB_W] + { {(AW-BB_W-1){1'b0}}, 1'b1}, {BB_W{1'b0}}};
   wire [BB_W:0]   chunk    = {1'b1, {BB_W{1'b0}}} - {1'b0, boff};
   wire            rem_le   = (rem_q[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}}) & (rem_q[BB_W:0] <= chunk);
   wire [BB_W:0]   rtake    = rem_le ? rem_q[BB_W:0] : chunk;
@@ -228,7 +233,7 @@ module large_axi_dma_wr (
       busy_q      <= 1'b0;
       plan_q      <= 1'b0;
       in_done_q   <= 1'b0;
-      addr_q      <= {AW{1'b0}};
+      at_row_q    <= 1'b0;
       row_addr_q  <= {AW{1'b0}};
       stride_q    <= {AW{1'b0}};
       rem_q       <= {LEN_W{1'b0}};
@@ -267,7 +272,7 @@ module large_axi_dma_wr (
         busy_q      <= 1'b1;
         plan_q      <= (cmd_rows_i != {ROWS_W{1'b0}}) & (cmd_row_bytes_i != {LEN_W{1'b0}});
         in_done_q   <= 1'b0;
-        addr_q      <= cmd_addr_i;
+        at_row_q    <= 1'b1;
         row_addr_q  <= cmd_addr_i;
         stride_q    <= cmd_stride_i;
         rem_q       <= cmd_row_bytes_i;
@@ -296,18 +301,18 @@ module large_axi_dma_wr (
       if (strm_end) plan_q <= 1'b0;
       if (issue) begin
         awvalid_q <= 1'b1;
-        awaddr_q  <= {addr_q[AW-1:OFFW], {OFFW{1'b0}}};
+        awaddr_q  <= next_addr;
         awlen_q   <= { {(8-LENB){1'b0}}, blen};
         info_wp_q <= info_wp_q + 3'd1;
         if (row_end) begin
           if (cmd_end) plan_q <= 1'b0;
           rows_q     <= rows_q - 16'd1;
           row_addr_q <= row_next;
-          addr_q     <= row_next;
+          at_row_q   <= 1'b1;
           rem_q      <= row_bytes_q;
         end else begin
-          addr_q <= addr_q + { {(AW-BB_W-1){1'b0}}, eff};
-          rem_q  <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, eff};
+          at_row_q <= 1'b0;
+          rem_q    <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, eff};
         end
       end else if (m_axi_awready_i) begin
         awvalid_q <= 1'b0;

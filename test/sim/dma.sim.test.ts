@@ -152,8 +152,8 @@ describe("the DMA testbench can fail", () => {
     [
       "bursts aligned to half blocks (data right, but some cross 4 KB)",
       "rd",
-      "wire [BB_W-1:0] boff      = addr_q[BB_W-1:0];",
-      "wire [BB_W-1:0] boff      = {1'b0, addr_q[BB_W-2:0]};",
+      "wire [BB_W-1:0] boff      = at_row_q ? row_addr_q[BB_W-1:0] : {BB_W{1'b0}};",
+      "wire [BB_W-1:0] boff      = at_row_q ? {1'b0, row_addr_q[BB_W-2:0]} : {BB_W{1'b0}};",
       /PROTOCOL ERROR \[dma\]: read burst crosses a 4 KB boundary/,
       {},
     ],
