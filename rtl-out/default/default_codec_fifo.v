@@ -71,75 +71,134 @@ module default_codec_fifo #(
   reg  [AW:0]    rp_q;             // words fetched into the window
   wire           full  = (wp_q[AW] != rp_q[AW]) & (wp_q[AW-1:0] == rp_q[AW-1:0]);
   wire           empty = (wp_q == rp_q);
-
-  // ------------------------------------------------------------------ push side
-  reg  [ACC-1:0] acc_q;            // zeros above accn_q units
-  reg  [CW-1:0]  accn_q;
-  wire           wr     = (accn_q >= WUI) & ~full;
-  wire [ACC-1:0] acc_a  = wr ? (acc_q >> W) : acc_q;
-  wire [CW-1:0]  accn_a = wr ? (accn_q - WUI) : accn_q;
-  wire [IN_BITS-1:0] pmask = ~({IN_BITS{1'b1}} << (push_cnt_i * UI));
-  // a push only happens with push_ready_o, when at most one word is pending: the offset fits OW bits
-  wire [ACC-1:0] acc_n  = acc_a | ({ {(ACC-IN_BITS){1'b0}}, push_data_i & pmask} << (accn_a[OW-1:0] * UI));
-  wire [CW-1:0]  accn_s = accn_a + push_cnt_i;
-  wire [CW-1:0]  accn_r = (accn_s + WUI_M1) & ~WUI_M1;
-  assign push_ready_o = (accn_a <= WUI);
-
-  // ------------------------------------------------------------------ pop side
-  reg  [WIN-1:0] ring_q;           // word slots; the window starts at unit rp_u_q
-  reg  [RPW-1:0] rp_u_q;           // read offset in units (its low HWO bits: position in a word)
-  reg  [SW-1:0]  ws_q;             // slot the next fetched word goes to
-  reg  [CW-1:0]  winn_q;           // valid units from rp_u_q on
+  wire           wr;               // the accumulator's first word goes into the RAM
+  wire [W-1:0]   wdata;
+  wire           rd;               // a RAM word is fetched for the window
   reg            infl_q;           // a word was read last cycle: it is in rdata_q
   reg  [W-1:0]   rdata_q;
-  wire [CW-1:0]  popn;             // units popped: pop_cnt_i and the alignment
+
   generate
-    if (HWO == 0) begin : g_word_units
-      // a unit is a whole word: every pop ends at a word boundary
-      wire unused_align = pop_align_i;
-      assign popn = pop_cnt_i;
-    end else begin : g_align
-      wire [HWO-1:0] pos = rp_u_q[HWO-1:0] + pop_cnt_i[HWO-1:0];
-      wire [HWO-1:0] pad = pop_align_i ? (~pos + 1'b1) : {HWO{1'b0}};
-      assign popn = pop_cnt_i + { {(CW-HWO){1'b0}}, pad};
+    if (UI == W && UO == W && IN_BITS == W && WIN == 2 * W) begin : g_words
+      // ---------------------------------------------------------------- whole-word units
+      // Every push and every pop moves at most one word (push_cnt_i and pop_cnt_i are 0 or 1,
+      // IN_BITS and VIEW being one word) and a frame's padding is nothing: the accumulator is a
+      // two-word queue and the window a two-word queue whose head is win_o, with the same
+      // fills, hence the same cycles, as the general structure below.
+      wire           unused_w = push_end_i | pop_align_i | (|push_cnt_i[CW-1:1]) | (|pop_cnt_i[CW-1:1]);
+      reg  [W-1:0]   a0_q;             // accumulator: its first word, and the second
+      reg  [W-1:0]   a1_q;
+      reg  [1:0]     an_q;             // words in it, 0..2
+      assign wr    = (an_q != 2'd0) & ~full;
+      assign wdata = a0_q;
+      wire           pu    = push_i & push_cnt_i[0];
+      wire [1:0]     an_a  = an_q - { 1'b0, wr};
+      assign push_ready_o = ~(an_q[1] & full);   // an_a <= 1
+      reg  [W-1:0]   h0_q;             // window: its first word (win_o), and the second
+      reg  [W-1:0]   h1_q;
+      reg  [1:0]     hn_q;             // words in it, 0..2
+      wire           po    = pop_i & pop_cnt_i[0];
+      wire [1:0]     hn_p  = hn_q - { 1'b0, po};
+      wire [1:0]     hn_n  = hn_p + { 1'b0, infl_q};
+      assign rd       = ~empty & ~hn_n[1];     // hn_n <= 1
+      assign pop_ok_o = (pop_cnt_i <= { {(CW-2){1'b0}}, hn_q}) & (need_i <= { {(CW-2){1'b0}}, hn_q});
+      assign win_o    = h0_q[VIEW-1:0];
+      always @(posedge clk_i) begin
+        // the word arriving from the RAM goes behind the words left after the pop
+        if (hn_p == 2'd0) h0_q <= rdata_q;
+        else if (po) h0_q <= h1_q;
+        if (hn_p == 2'd1) h1_q <= rdata_q;
+      end
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          a0_q <= {W{1'b0}};
+          a1_q <= {W{1'b0}};
+          an_q <= 2'd0;
+          hn_q <= 2'd0;
+        end else begin
+          // the pushed word goes behind the words left after the write
+          if (an_a == 2'd0) a0_q <= push_data_i[W-1:0];
+          else if (wr) a0_q <= a1_q;
+          if (an_a == 2'd1) a1_q <= push_data_i[W-1:0];
+          an_q <= an_a + { 1'b0, pu};
+          hn_q <= hn_n;
+        end
+      end
+    end else begin : g_units
+      // ---------------------------------------------------------------- push side
+      reg  [ACC-1:0] acc_q;            // zeros above accn_q units
+      reg  [CW-1:0]  accn_q;
+      assign wr    = (accn_q >= WUI) & ~full;
+      assign wdata = acc_q[W-1:0];
+      wire [ACC-1:0] acc_a  = wr ? (acc_q >> W) : acc_q;
+      wire [CW-1:0]  accn_a = wr ? (accn_q - WUI) : accn_q;
+      wire [IN_BITS-1:0] pmask = ~({IN_BITS{1'b1}} << (push_cnt_i * UI));
+      // a push only happens with push_ready_o, when at most one word is pending: the offset fits OW bits
+      wire [ACC-1:0] acc_n  = acc_a | ({ {(ACC-IN_BITS){1'b0}}, push_data_i & pmask} << (accn_a[OW-1:0] * UI));
+      wire [CW-1:0]  accn_s = accn_a + push_cnt_i;
+      wire [CW-1:0]  accn_r = (accn_s + WUI_M1) & ~WUI_M1;
+      assign push_ready_o = (accn_a <= WUI);
+
+      // ---------------------------------------------------------------- pop side
+      reg  [WIN-1:0] ring_q;           // word slots; the window starts at unit rp_u_q
+      reg  [RPW-1:0] rp_u_q;           // read offset in units (its low HWO bits: position in a word)
+      reg  [SW-1:0]  ws_q;             // slot the next fetched word goes to
+      reg  [CW-1:0]  winn_q;           // valid units from rp_u_q on
+      wire [CW-1:0]  popn;             // units popped: pop_cnt_i and the alignment
+      if (HWO == 0) begin : g_word_units
+        // a unit is a whole word: every pop ends at a word boundary
+        wire unused_align = pop_align_i;
+        assign popn = pop_cnt_i;
+      end else begin : g_align
+        wire [HWO-1:0] pos = rp_u_q[HWO-1:0] + pop_cnt_i[HWO-1:0];
+        wire [HWO-1:0] pad = pop_align_i ? (~pos + 1'b1) : {HWO{1'b0}};
+        assign popn = pop_cnt_i + { {(CW-HWO){1'b0}}, pad};
+      end
+      assign pop_ok_o = (popn <= winn_q) & (need_i <= winn_q);
+      wire [CW-1:0]  winn_p = pop_i ? (winn_q - popn) : winn_q;
+      wire [CW-1:0]  winn_n = infl_q ? (winn_p + WUO) : winn_p;
+      assign rd = ~empty & (winn_n <= RDMAX);
+      wire [2*WIN-1:0] ring2 = {ring_q, ring_q};
+      assign win_o = ring2[rp_u_q * UO +: VIEW];
+
+      always @(posedge clk_i) begin
+        if (infl_q) ring_q[ws_q * W +: W] <= rdata_q;
+      end
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          acc_q  <= {ACC{1'b0}};
+          accn_q <= C0;
+          rp_u_q <= {RPW{1'b0}};
+          ws_q   <= {SW{1'b0}};
+          winn_q <= C0;
+        end else begin
+          if (push_i) begin
+            acc_q  <= acc_n;
+            accn_q <= push_end_i ? accn_r : accn_s;
+          end else begin
+            acc_q  <= acc_a;
+            accn_q <= accn_a;
+          end
+          winn_q <= winn_n;
+          if (infl_q) ws_q <= ws_q + 1'b1;
+          if (pop_i) rp_u_q <= rp_u_q + popn[RPW-1:0];
+        end
+      end
     end
   endgenerate
-  assign pop_ok_o = (popn <= winn_q) & (need_i <= winn_q);
-  wire [CW-1:0]  winn_p = pop_i ? (winn_q - popn) : winn_q;
-  wire [CW-1:0]  winn_n = infl_q ? (winn_p + WUO) : winn_p;
-  wire           rd     = ~empty & (winn_n <= RDMAX);
-  wire [2*WIN-1:0] ring2 = {ring_q, ring_q};
-  assign win_o = ring2[rp_u_q * UO +: VIEW];
 
   always @(posedge clk_i) begin
-    if (wr) mem[wp_q[AW-1:0]] <= acc_q[W-1:0];
+    if (wr) mem[wp_q[AW-1:0]] <= wdata;
     if (rd) rdata_q <= mem[rp_q[AW-1:0]];
-    if (infl_q) ring_q[ws_q * W +: W] <= rdata_q;
   end
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       wp_q   <= {(AW+1){1'b0}};
       rp_q   <= {(AW+1){1'b0}};
-      acc_q  <= {ACC{1'b0}};
-      accn_q <= C0;
-      rp_u_q <= {RPW{1'b0}};
-      ws_q   <= {SW{1'b0}};
-      winn_q <= C0;
       infl_q <= 1'b0;
     end else begin
       if (wr) wp_q <= wp_q + 1'b1;
       if (rd) rp_q <= rp_q + 1'b1;
-      if (push_i) begin
-        acc_q  <= acc_n;
-        accn_q <= push_end_i ? accn_r : accn_s;
-      end else begin
-        acc_q  <= acc_a;
-        accn_q <= accn_a;
-      end
-      winn_q <= winn_n;
       infl_q <= rd;
-      if (infl_q) ws_q <= ws_q + 1'b1;
-      if (pop_i) rp_u_q <= rp_u_q + popn[RPW-1:0];
     end
   end
 endmodule
