@@ -220,6 +220,26 @@ export function laneItemBits(core: CoreParams, sW: number): number {
 /** Bits of one lane result: {masked rows before it (0..jMax), NaN, exponent[9], accumulator}. */
 export const laneResultBits = (core: CoreParams): number => core.accW + 10 + core.jW + 1;
 
+/**
+ * Widths of the core's job counters, the bits each count can reach in any job (the ports stay
+ * cntW wide, zero-extended): a job has at most 2^(jW+1) rows (the row counter wraps), each with
+ * at most T skipped outputs (T <= 2^laneW) and one all-masked flag; with the shared schedule a
+ * pass issues at most 2^cntEW entries (a count of 0 wraps), each a MAC per computed lane, so at
+ * most 2^(jW+1+cntEW+laneW) MACs. The per-lane writer follows row-last flags, which bound
+ * nothing, so its MAC count keeps cntW bits.
+ */
+export function counterWidths(
+  core: CoreParams,
+  perLane: boolean,
+): { macW: number; oskW: number; rskW: number } {
+  const rowsLog = core.jW + 1;
+  return {
+    macW: perLane ? core.cntW : Math.min(core.cntW, rowsLog + core.cntEW + core.laneW + 1),
+    oskW: Math.min(core.cntW, rowsLog + core.laneW + 1),
+    rskW: Math.min(core.cntW, rowsLog + 1),
+  };
+}
+
 /** Roles of the modules that make up the compute core (the files a core testbench compiles). */
 export const CORE_ROLES: readonly string[] = [
   "core",
@@ -252,6 +272,7 @@ export function coreModules(
   };
   const perLane = d.array.schedule === "per-lane";
   const sW = d.array.streamEntries;
+  const cw = counterWidths(core, perLane);
   const queue: ModuleInstance[] = perLane
     ? [
         {
@@ -300,6 +321,13 @@ export function coreModules(
         ...core,
         ...names,
         inputSkipping: d.features.inputSkipping,
+        // the job's counters in the bits their counts reach (counterWidths)
+        cntMacW: cw.macW,
+        cntOskW: cw.oskW,
+        cntRskW: cw.rskW,
+        cntMacPad: core.cntW - cw.macW,
+        cntOskPad: core.cntW - cw.oskW,
+        cntRskPad: core.cntW - cw.rskW,
         perLane,
         // per-lane schedule: the B entries in sW banks, one word of sW entries read a cycle
         sW,

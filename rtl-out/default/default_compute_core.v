@@ -75,9 +75,9 @@ module default_compute_core (
   output wire [32-1:0]        out_nz_o,     // non-zero elements (the ReLU mask in FP)
   // Counters of the last job (cleared at start)
   output reg  [48-1:0]           cnt_cycles_o,     // cycles busy
-  output reg  [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
-  output reg  [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
-  output reg  [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
+  output wire [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
+  output wire [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
+  output wire [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 64;
   localparam integer TP = 64;   // MAC units: T / 1 pass(es) a row of B
@@ -90,6 +90,15 @@ module default_compute_core (
   localparam integer LW = 6;
   localparam [OBW-1:0] NB_LAST = 1'd1;
   localparam integer LRW = RW - 3;   // width of a lane-RAM word address
+
+  // The job's counts in the bits they can reach (core.ts, counterWidths): a job has at most
+  // 2^(JW+1) rows (rows_q wraps), each with at most T skipped outputs; the ports zero-extend them to 48 bits.
+  reg  [48-1:0]  cnt_macs_q;
+  reg  [17-1:0]  cnt_out_skip_q;
+  reg  [11-1:0]  cnt_rows_skip_q;
+  assign cnt_macs_o      = cnt_macs_q;
+  assign cnt_out_skip_o  = { 31'd0, cnt_out_skip_q};
+  assign cnt_rows_skip_o = { 37'd0, cnt_rows_skip_q};
 
   function [LW:0] popcount;
     input [T-1:0] v;
@@ -265,9 +274,9 @@ module default_compute_core (
       wa_q      <= {WAW{1'b0}};
       ws_q      <= {SL{1'b0}};
       wm_q      <= {T{1'b0}};
-      cnt_macs_o      <= 48'd0;
-      cnt_out_skip_o  <= 48'd0;
-      cnt_rows_skip_o <= 48'd0;
+      cnt_macs_q      <= 48'd0;
+      cnt_out_skip_q  <= 17'd0;
+      cnt_rows_skip_q <= 11'd0;
     end else begin
       case (wst_q)
         W_IDLE: if (job_accept) begin
@@ -281,9 +290,9 @@ module default_compute_core (
           wj_q      <= {(JW+1){1'b0}};
           wa_q      <= {WAW{1'b0}};
           ws_q      <= {SL{1'b0}};
-          cnt_macs_o      <= 48'd0;
-          cnt_out_skip_o  <= 48'd0;
-          cnt_rows_skip_o <= 48'd0;
+          cnt_macs_q      <= 48'd0;
+          cnt_out_skip_q  <= 17'd0;
+          cnt_rows_skip_q <= 11'd0;
           wst_q     <= W_PRIME;
         end
         W_PRIME: begin  // entry word 0 and the mask of row 0 arrive
@@ -293,12 +302,12 @@ module default_compute_core (
         default: begin
           if (wj_q == rows_q) wst_q <= W_IDLE;  // every segment is queued
           if (w_go) begin
-            cnt_macs_o <= cnt_macs_o + seg_macs;
+            cnt_macs_q <= cnt_macs_q + seg_macs;
             if (seg_end) begin
               wj_q <= wj_q + 1'b1;
               wm_q <= m_rdata;
-              cnt_out_skip_o  <= cnt_out_skip_o + { {(48-1-LW){1'b0}}, row_skip};
-              cnt_rows_skip_o <= cnt_rows_skip_o + { {(48-1){1'b0}}, row_all_masked};
+              cnt_out_skip_q  <= cnt_out_skip_q + { {(17-1-LW){1'b0}}, row_skip};
+              cnt_rows_skip_q <= cnt_rows_skip_q + { {(11-1){1'b0}}, row_all_masked};
             end
             if (seg_wend) begin
               wa_q <= wa_q + 1'b1;

@@ -73,9 +73,9 @@ module large_compute_core (
   output wire [32-1:0]        out_nz_o,     // non-zero elements (the ReLU mask in FP)
   // Counters of the last job (cleared at start)
   output reg  [48-1:0]           cnt_cycles_o,     // cycles busy
-  output reg  [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
-  output reg  [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
-  output reg  [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
+  output wire [48-1:0]           cnt_macs_o,       // MACs issued: non-zero B elements x computed lanes
+  output wire [48-1:0]           cnt_out_skip_o,   // outputs not computed (masked)
+  output wire [48-1:0]           cnt_rows_skip_o   // rows whose lanes were all masked
 );
   localparam integer T = 256;
   localparam integer TP = 256;   // MAC units: T / 1 pass(es) a row of B
@@ -91,6 +91,16 @@ module large_compute_core (
   localparam [3:0] FIFO_FULL = 4'd8;
   localparam [OBW-1:0] NB_LAST = 3'd7;
   localparam integer LRW = RW - 4;   // width of a lane-RAM word address
+
+  // The job's counts in the bits they can reach (core.ts, counterWidths): a job has at most
+  // 2^(JW+1) rows (rows_q wraps), each with at most T skipped outputs and at most
+  // 2^CEW entries a pass; the ports zero-extend them to 48 bits.
+  reg  [36-1:0]  cnt_macs_q;
+  reg  [21-1:0]  cnt_out_skip_q;
+  reg  [13-1:0]  cnt_rows_skip_q;
+  assign cnt_macs_o      = { 12'd0, cnt_macs_q};
+  assign cnt_out_skip_o  = { 27'd0, cnt_out_skip_q};
+  assign cnt_rows_skip_o = { 35'd0, cnt_rows_skip_q};
 
   function [LW:0] popcount;
     input [T-1:0] v;
@@ -214,8 +224,8 @@ module large_compute_core (
       row_re    <= 1'b0;
       row_raddr <= {JW{1'b0}};
       bank_q    <= 1'b0;
-      cnt_out_skip_o  <= 48'd0;
-      cnt_rows_skip_o <= 48'd0;
+      cnt_out_skip_q  <= 21'd0;
+      cnt_rows_skip_q <= 13'd0;
     end else begin
       row_re <= 1'b0;
       case (state_q)
@@ -228,8 +238,8 @@ module large_compute_core (
           tm_q      <= job_tm_i;
           te_q      <= job_te_i;
           j_q       <= {(JW+1){1'b0}};
-          cnt_out_skip_o  <= 48'd0;
-          cnt_rows_skip_o <= 48'd0;
+          cnt_out_skip_q  <= 21'd0;
+          cnt_rows_skip_q <= 13'd0;
           row_re    <= 1'b1;
           row_raddr <= {JW{1'b0}};
           state_q   <= S_FETCH;
@@ -240,8 +250,8 @@ module large_compute_core (
           dummy_q  <= pass_all_masked;
           remain_q <= pass_all_masked ? { {(CEW-1){1'b0}}, 1'b1} : rp_count;
           pc_q     <= row_pc;
-          cnt_out_skip_o  <= cnt_out_skip_o + { {(48-1-LW){1'b0}}, row_skip};
-          cnt_rows_skip_o <= cnt_rows_skip_o + { {(48-1){1'b0}}, row_skip_cnt };
+          cnt_out_skip_q  <= cnt_out_skip_q + { {(21-1-LW){1'b0}}, row_skip};
+          cnt_rows_skip_q <= cnt_rows_skip_q + { {(13-1){1'b0}}, row_skip_cnt };
           state_q  <= S_ISSUE;
         end
         default: if (adv) begin  // S_ISSUE: one entry per advancing cycle
@@ -286,9 +296,9 @@ module large_compute_core (
       f2_blast_q <= 1'b0;
       f2_dlast_q <= 1'b0;
       f2_sel_q   <= 4'd0;
-      cnt_macs_o <= 48'd0;
+      cnt_macs_q <= 36'd0;
     end else begin
-      if (job_accept) cnt_macs_o <= 48'd0;
+      if (job_accept) cnt_macs_q <= 36'd0;
       if (adv) begin
         f1_valid_q <= issuing;
         f1_dummy_q <= dummy_q;
@@ -301,7 +311,7 @@ module large_compute_core (
         f2_sel_q   <= f1_r[4-1:0];
         // entries are the non-zeros of B: every one with a code is a MAC per computed lane
         if (f1_valid_q && f1_code != 8'd0)
-          cnt_macs_o <= cnt_macs_o + { {(48-1-LW){1'b0}}, f1_pc_q};
+          cnt_macs_q <= cnt_macs_q + { {(36-1-LW){1'b0}}, f1_pc_q};
       end
     end
   end
