@@ -50,12 +50,32 @@ module tiny_core_mac (
 
   // ------------------------------------------------------------------ stage 1: beat sum
   // Products as continuous assignments (evaluated from time zero in every simulator): signed
-  // 8 x 8 multiplies with a 16-bit result, which is exact (|a*b| <= 16384). Written with signed
-  // 8-bit operands, Yosys maps each to about 180 LUT4 (sign-extending them to 16 x 16 costs
-  // about 245). The products are summed by a balanced adder tree.
-  wire signed [7:0]   ca_0 = in_a_i[0*8 +: 8];
-  wire signed [7:0]   cb_0 = in_b_i[0*8 +: 8];
-  wire signed [15:0]  prod_0 = ca_0 * cb_0;
+  // 8 x 8 multiplies with a 16-bit result, which is exact (|a*b| <= 16384), each built by hand
+  // as a Baugh-Wooley array: eight rows of partial products x & y[j] (the rows' sign terms
+  // complemented, the last row's other terms too, plus 2^8 and 2^15), accumulated one row after
+  // the other in 9-bit adds, each row's lowest bit a product bit. Yosys maps each to about 121
+  // LUT4 and 56 carries; `x * y` on signed 8-bit operands costs about 182 LUT4. The products are
+  // summed by a balanced adder tree.
+  function [15:0] mul8s;
+    input [7:0] x;
+    input [7:0] y;
+    reg   [8:0] s;   // running sum, bit i of weight 2^(i + row)
+    reg   [7:0] pp;
+    integer     j;
+    begin
+      s        = {1'b1, ~(x[7] & y[0]), x[6:0] & {7{y[0]}}};  // row 0 and the 2^8 term
+      mul8s    = 16'd0;
+      mul8s[0] = s[0];
+      for (j = 1; j < 8; j = j + 1) begin
+        pp = (j == 7) ? {x[7] & y[7], ~(x[6:0] & {7{y[7]}})}
+                      : {~(x[7] & y[j]), x[6:0] & {7{y[j]}}};
+        s  = {1'b0, s[8:1]} + {1'b0, pp};
+        mul8s[j] = s[0];
+      end
+      mul8s[15:8] = {~s[8], s[7:1]};  // + 2^15
+    end
+  endfunction
+  wire signed [15:0]  prod_0 = mul8s(in_a_i[0*8 +: 8], in_b_i[0*8 +: 8]);
   wire signed [PW-1:0] sum_0_0 = { { 2{prod_0[15]}}, prod_0 };
   wire signed [PW-1:0] beat_sum = sum_0_0;
 
