@@ -12,7 +12,8 @@ export type ErrorCode =
   | "E_TOOL_FAIL" // an EDA tool exited with an error
   | "E_STALE" // generated files differ from what the generator emits
   | "E_CODEC" // a compressed stream is malformed
-  | "E_MODEL_ARG"; // a golden-model function was called with arguments outside its domain
+  | "E_MODEL_ARG" // a golden-model function was called with arguments outside its domain
+  | "E_OPTION"; // a flow option that the chosen part or block cannot take
 
 export class GenError extends Error {
   readonly code: ErrorCode;

@@ -1,5 +1,6 @@
 /** Lint of emitted Verilog: verilator --lint-only -Wall, iverilog parse, yosys read. */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { requireTool } from "../testbench/sim.ts";
 
@@ -29,23 +30,61 @@ export function lintFiles(files: readonly string[]): LintResult[] {
     const dir = dirname(file);
     const top = basename(file, ".v");
     const libs = files.filter((f) => f !== file && dirname(f) === dir);
-    const readLibs = libs.map((f) => `read_verilog -lib ${f}; `).join("");
-    const checks: [string, string, string[]][] = [
-      [
-        "verilator -Wall",
-        "verilator",
-        ["--lint-only", "-Wall", "-y", dir, "--top-module", top, file],
-      ],
-      ["iverilog", "iverilog", ["-g2005", "-Wall", "-y", dir, "-s", top, "-o", "/dev/null", file]],
-      [
-        "yosys",
-        "yosys",
-        ["-q", "-p", `${readLibs}read_verilog ${file}; hierarchy -top ${top}; proc; check -assert`],
-      ],
-    ];
+    // A file with `ifdef alternatives (the DSP products of the PE) is checked once without its
+    // macros and once with each of them defined.
+    const macros = new Set(
+      Array.from(readFileSync(file, "utf8").matchAll(/`ifn?def\s+(\w+)/g), (m) => m[1] ?? ""),
+    );
+    const checks: [string, string, string[]][] = [];
+    for (const macro of [null, ...macros]) {
+      const tag = macro === null ? "" : ` +define+${macro}`;
+      const d = macro === null ? "" : ` -D${macro}`;
+      const readLibs = libs.map((f) => `read_verilog${d} -lib ${f}; `).join("");
+      checks.push(
+        [
+          `verilator -Wall${tag}`,
+          "verilator",
+          [
+            "--lint-only",
+            "-Wall",
+            ...(macro === null ? [] : [`+define+${macro}`]),
+            "-y",
+            dir,
+            "--top-module",
+            top,
+            file,
+          ],
+        ],
+        [
+          `iverilog${tag}`,
+          "iverilog",
+          [
+            "-g2005",
+            "-Wall",
+            ...(macro === null ? [] : [`-D${macro}`]),
+            "-y",
+            dir,
+            "-s",
+            top,
+            "-o",
+            "/dev/null",
+            file,
+          ],
+        ],
+        [
+          `yosys${tag}`,
+          "yosys",
+          [
+            "-q",
+            "-p",
+            `${readLibs}read_verilog${d} ${file}; hierarchy -top ${top}; proc; check -assert`,
+          ],
+        ],
+      );
+    }
     for (const [name, cmd, args] of checks) {
       const r = run(cmd, args);
-      const warn = name === "iverilog" && /warning/i.test(r.out);
+      const warn = name.startsWith("iverilog") && /warning/i.test(r.out);
       results.push({ file, tool: name, ok: r.ok && !warn, output: r.out.trim() });
     }
   }

@@ -104,6 +104,11 @@ async function main(argv: string[]): Promise<void> {
       describe:
         "map to LUTs with Yosys' ABC9 flow (synth_ice40 -abc9; --no-abc9: the classic ABC mapping)",
     })
+    .option("dsp", {
+      type: "boolean",
+      describe:
+        "map the 8 x 8 products to SB_MAC16 DSPs (synth_ice40 -dsp, sources read with -DSPARSETRAIN_DSP_MUL; default: when the part has DSPs; --no-dsp: LUT multipliers)",
+    })
     .option("harness", {
       type: "boolean",
       default: true,
@@ -164,6 +169,7 @@ async function main(argv: string[]): Promise<void> {
     outDir,
     seed: a.seed,
     abc9: a.abc9,
+    ...(a.dsp === undefined ? {} : { dsp: a.dsp }),
     harness: a.harness && board === undefined,
     bitstream: a.bitstream || board !== undefined,
     onProgress: say,
@@ -194,7 +200,13 @@ async function main(argv: string[]): Promise<void> {
   };
 
   if (a.breakdown) {
-    const bo = { device, outDir: "", onProgress: say, abc9: a.abc9 };
+    const bo = {
+      device,
+      outDir: "",
+      onProgress: say,
+      abc9: a.abc9,
+      ...(a.dsp === undefined ? {} : { dsp: a.dsp }),
+    };
     let b: AreaBreakdown;
     if (a.verilog !== undefined) {
       const top = a.top ?? "";

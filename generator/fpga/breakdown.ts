@@ -13,15 +13,16 @@ import { DEVICES } from "./devices.ts";
 import {
   chooseModule,
   designSources,
+  dspMapping,
   type ModuleChoice,
   progressTracker,
+  readVerilogCommand,
   shown,
   synthIce40Command,
   type SynthOptions,
   type SynthSource,
   YOSYS_PHASES,
 } from "./flow.ts";
-import { quote } from "./harness.ts";
 import { type CellCounts, countsOf, parseYosysStat } from "./parse.ts";
 import { runTool, tail } from "./run.ts";
 
@@ -64,13 +65,13 @@ export async function areaBreakdown(
   mkdirSync(out, { recursive: true });
   const say = o.onProgress ?? (() => {});
   const timeoutMs = o.timeoutMs ?? 60 * 60_000;
-  const dsp = o.dsp ?? dev.dsps > 0;
+  const dsp = dspMapping(o.device, o.dsp);
   const abc9 = o.abc9 ?? true;
   const label = src.label ?? src.top;
   const log = join(out, "yosys-breakdown.log");
   const command = synthIce40Command(src.top, { dsp, abc9, noflatten: true });
   const script = [
-    ...src.files.map((f) => `read_verilog ${quote(resolve(f))}`),
+    ...src.files.map((f) => readVerilogCommand(resolve(f), { dsp })),
     ...Object.entries(src.params ?? {}).map(([k, v]) => `chparam -set ${k} ${v} ${src.top}`),
     command,
   ].join("; ");

@@ -168,6 +168,29 @@ async function toolVersion(cmd: string, arg: string, cwd: string): Promise<strin
   return r.output.trim().split("\n")[0] ?? cmd;
 }
 
+/**
+ * Verilog define under which the generated PEs and MAC units write their 8 x 8 products as
+ * `x * y`, so that `synth_ice40 -dsp` maps them to SB_MAC16 blocks; without it they are
+ * hand-built LUT multipliers, smaller than what Yosys makes of `x * y` on a part with no DSPs.
+ */
+export const DSP_MUL_DEFINE = "SPARSETRAIN_DSP_MUL";
+
+/** The Yosys `read_verilog` command for one source file of the flow or the area breakdown. */
+export function readVerilogCommand(file: string, o: { dsp: boolean }): string {
+  return `read_verilog${o.dsp ? ` -D${DSP_MUL_DEFINE}` : ""} ${quote(file)}`;
+}
+
+/** Whether to map products to DSPs: `dsp` if given (only on a part that has them), else when it has. */
+export function dspMapping(device: DeviceName, dsp: boolean | undefined): boolean {
+  const dev = DEVICES[device];
+  if (dsp === true && dev.dsps === 0) {
+    throw new GenError("E_OPTION", `the ${dev.name} has no DSPs to map multipliers to`, {
+      hint: "drop --dsp, or choose a part with SB_MAC16 blocks (--device up5k)",
+    });
+  }
+  return dsp ?? dev.dsps > 0;
+}
+
 /** The Yosys `synth_ice40` command the flow and the area breakdown run. */
 export function synthIce40Command(
   top: string,
@@ -189,7 +212,7 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
   const say = o.onProgress ?? (() => {});
   const timeoutMs = o.timeoutMs ?? 60 * 60_000;
   const seed = o.seed ?? 1;
-  const dsp = o.dsp ?? dev.dsps > 0;
+  const dsp = dspMapping(o.device, o.dsp);
   const abc9 = o.abc9 ?? true;
   const params = { ...(src.params ?? {}) };
   const files = src.files.map((f) => resolve(f));
@@ -216,8 +239,8 @@ export async function synthesize(src: SynthSource, o: SynthOptions): Promise<Syn
   // ---- Yosys
   const netlist = join(out, "synth.json");
   const yosysLog = join(out, "yosys.log");
-  const reads = [...files, ...(harnessFile === null ? [] : [harnessFile])].map(
-    (f) => `read_verilog ${quote(f)}`,
+  const reads = [...files, ...(harnessFile === null ? [] : [harnessFile])].map((f) =>
+    readVerilogCommand(f, { dsp }),
   );
   const chparams =
     harness === null

@@ -1,6 +1,6 @@
 /** The synthesis report as Markdown (for people) and JSON (for scripts). */
 import { relative } from "node:path";
-import type { SynthReport } from "./flow.ts";
+import { DSP_MUL_DEFINE, type SynthReport } from "./flow.ts";
 import type { CellCounts } from "./parse.ts";
 
 const pct = (used: number, available: number): string =>
@@ -34,7 +34,11 @@ export function markdownReport(r: SynthReport, cwd = process.cwd()): string {
     "### Cells after synthesis (Yosys `synth_ice40" +
       (r.dsp ? " -dsp" : "") +
       (r.abc9 ? " -abc9" : "") +
-      "`)\n",
+      "`" +
+      (r.dsp
+        ? `, sources read with \`-D${DSP_MUL_DEFINE}\`: products as \`x * y\` for the DSPs`
+        : "") +
+      ")\n",
   );
   const cols: [string, CellCounts][] = [[r.top, r.block]];
   if (r.harnessCells !== null) cols.push(["harness", r.harnessCells], ["total", r.total]);

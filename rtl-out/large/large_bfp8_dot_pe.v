@@ -54,8 +54,60 @@ module large_bfp8_dot_pe (
   // as a Baugh-Wooley array: eight rows of partial products x & y[j] (the rows' sign terms
   // complemented, the last row's other terms too, plus 2^8 and 2^15), accumulated one row after
   // the other in 9-bit adds, each row's lowest bit a product bit. Yosys maps each to about 121
-  // LUT4 and 56 carries; `x * y` on signed 8-bit operands costs about 182 LUT4. The products are
-  // summed by a balanced adder tree.
+  // LUT4 and 56 carries; `x * y` on signed 8-bit operands costs about 182 LUT4. A part with
+  // multiplier blocks (the UP5K's SB_MAC16) does better with `x * y`: the FPGA flow defines
+  // SPARSETRAIN_DSP_MUL when it maps multipliers to DSPs (generator/fpga/flow.ts), and both forms
+  // give the same exact product. The products are summed by a balanced adder tree.
+`ifdef SPARSETRAIN_DSP_MUL
+  wire signed [7:0]   ca_0 = in_a_i[0*8 +: 8];
+  wire signed [7:0]   cb_0 = in_b_i[0*8 +: 8];
+  wire signed [15:0]  prod_0 = ca_0 * cb_0;
+  wire signed [7:0]   ca_1 = in_a_i[1*8 +: 8];
+  wire signed [7:0]   cb_1 = in_b_i[1*8 +: 8];
+  wire signed [15:0]  prod_1 = ca_1 * cb_1;
+  wire signed [7:0]   ca_2 = in_a_i[2*8 +: 8];
+  wire signed [7:0]   cb_2 = in_b_i[2*8 +: 8];
+  wire signed [15:0]  prod_2 = ca_2 * cb_2;
+  wire signed [7:0]   ca_3 = in_a_i[3*8 +: 8];
+  wire signed [7:0]   cb_3 = in_b_i[3*8 +: 8];
+  wire signed [15:0]  prod_3 = ca_3 * cb_3;
+  wire signed [7:0]   ca_4 = in_a_i[4*8 +: 8];
+  wire signed [7:0]   cb_4 = in_b_i[4*8 +: 8];
+  wire signed [15:0]  prod_4 = ca_4 * cb_4;
+  wire signed [7:0]   ca_5 = in_a_i[5*8 +: 8];
+  wire signed [7:0]   cb_5 = in_b_i[5*8 +: 8];
+  wire signed [15:0]  prod_5 = ca_5 * cb_5;
+  wire signed [7:0]   ca_6 = in_a_i[6*8 +: 8];
+  wire signed [7:0]   cb_6 = in_b_i[6*8 +: 8];
+  wire signed [15:0]  prod_6 = ca_6 * cb_6;
+  wire signed [7:0]   ca_7 = in_a_i[7*8 +: 8];
+  wire signed [7:0]   cb_7 = in_b_i[7*8 +: 8];
+  wire signed [15:0]  prod_7 = ca_7 * cb_7;
+  wire signed [7:0]   ca_8 = in_a_i[8*8 +: 8];
+  wire signed [7:0]   cb_8 = in_b_i[8*8 +: 8];
+  wire signed [15:0]  prod_8 = ca_8 * cb_8;
+  wire signed [7:0]   ca_9 = in_a_i[9*8 +: 8];
+  wire signed [7:0]   cb_9 = in_b_i[9*8 +: 8];
+  wire signed [15:0]  prod_9 = ca_9 * cb_9;
+  wire signed [7:0]   ca_10 = in_a_i[10*8 +: 8];
+  wire signed [7:0]   cb_10 = in_b_i[10*8 +: 8];
+  wire signed [15:0]  prod_10 = ca_10 * cb_10;
+  wire signed [7:0]   ca_11 = in_a_i[11*8 +: 8];
+  wire signed [7:0]   cb_11 = in_b_i[11*8 +: 8];
+  wire signed [15:0]  prod_11 = ca_11 * cb_11;
+  wire signed [7:0]   ca_12 = in_a_i[12*8 +: 8];
+  wire signed [7:0]   cb_12 = in_b_i[12*8 +: 8];
+  wire signed [15:0]  prod_12 = ca_12 * cb_12;
+  wire signed [7:0]   ca_13 = in_a_i[13*8 +: 8];
+  wire signed [7:0]   cb_13 = in_b_i[13*8 +: 8];
+  wire signed [15:0]  prod_13 = ca_13 * cb_13;
+  wire signed [7:0]   ca_14 = in_a_i[14*8 +: 8];
+  wire signed [7:0]   cb_14 = in_b_i[14*8 +: 8];
+  wire signed [15:0]  prod_14 = ca_14 * cb_14;
+  wire signed [7:0]   ca_15 = in_a_i[15*8 +: 8];
+  wire signed [7:0]   cb_15 = in_b_i[15*8 +: 8];
+  wire signed [15:0]  prod_15 = ca_15 * cb_15;
+`else
   function [15:0] mul8s;
     input [7:0] x;
     input [7:0] y;
@@ -76,36 +128,37 @@ module large_bfp8_dot_pe (
     end
   endfunction
   wire signed [15:0]  prod_0 = mul8s(in_a_i[0*8 +: 8], in_b_i[0*8 +: 8]);
-  wire signed [PW-1:0] sum_0_0 = { { 4{prod_0[15]}}, prod_0 };
   wire signed [15:0]  prod_1 = mul8s(in_a_i[1*8 +: 8], in_b_i[1*8 +: 8]);
-  wire signed [PW-1:0] sum_0_1 = { { 4{prod_1[15]}}, prod_1 };
   wire signed [15:0]  prod_2 = mul8s(in_a_i[2*8 +: 8], in_b_i[2*8 +: 8]);
-  wire signed [PW-1:0] sum_0_2 = { { 4{prod_2[15]}}, prod_2 };
   wire signed [15:0]  prod_3 = mul8s(in_a_i[3*8 +: 8], in_b_i[3*8 +: 8]);
-  wire signed [PW-1:0] sum_0_3 = { { 4{prod_3[15]}}, prod_3 };
   wire signed [15:0]  prod_4 = mul8s(in_a_i[4*8 +: 8], in_b_i[4*8 +: 8]);
-  wire signed [PW-1:0] sum_0_4 = { { 4{prod_4[15]}}, prod_4 };
   wire signed [15:0]  prod_5 = mul8s(in_a_i[5*8 +: 8], in_b_i[5*8 +: 8]);
-  wire signed [PW-1:0] sum_0_5 = { { 4{prod_5[15]}}, prod_5 };
   wire signed [15:0]  prod_6 = mul8s(in_a_i[6*8 +: 8], in_b_i[6*8 +: 8]);
-  wire signed [PW-1:0] sum_0_6 = { { 4{prod_6[15]}}, prod_6 };
   wire signed [15:0]  prod_7 = mul8s(in_a_i[7*8 +: 8], in_b_i[7*8 +: 8]);
-  wire signed [PW-1:0] sum_0_7 = { { 4{prod_7[15]}}, prod_7 };
   wire signed [15:0]  prod_8 = mul8s(in_a_i[8*8 +: 8], in_b_i[8*8 +: 8]);
-  wire signed [PW-1:0] sum_0_8 = { { 4{prod_8[15]}}, prod_8 };
   wire signed [15:0]  prod_9 = mul8s(in_a_i[9*8 +: 8], in_b_i[9*8 +: 8]);
-  wire signed [PW-1:0] sum_0_9 = { { 4{prod_9[15]}}, prod_9 };
   wire signed [15:0]  prod_10 = mul8s(in_a_i[10*8 +: 8], in_b_i[10*8 +: 8]);
-  wire signed [PW-1:0] sum_0_10 = { { 4{prod_10[15]}}, prod_10 };
   wire signed [15:0]  prod_11 = mul8s(in_a_i[11*8 +: 8], in_b_i[11*8 +: 8]);
-  wire signed [PW-1:0] sum_0_11 = { { 4{prod_11[15]}}, prod_11 };
   wire signed [15:0]  prod_12 = mul8s(in_a_i[12*8 +: 8], in_b_i[12*8 +: 8]);
-  wire signed [PW-1:0] sum_0_12 = { { 4{prod_12[15]}}, prod_12 };
   wire signed [15:0]  prod_13 = mul8s(in_a_i[13*8 +: 8], in_b_i[13*8 +: 8]);
-  wire signed [PW-1:0] sum_0_13 = { { 4{prod_13[15]}}, prod_13 };
   wire signed [15:0]  prod_14 = mul8s(in_a_i[14*8 +: 8], in_b_i[14*8 +: 8]);
-  wire signed [PW-1:0] sum_0_14 = { { 4{prod_14[15]}}, prod_14 };
   wire signed [15:0]  prod_15 = mul8s(in_a_i[15*8 +: 8], in_b_i[15*8 +: 8]);
+`endif
+  wire signed [PW-1:0] sum_0_0 = { { 4{prod_0[15]}}, prod_0 };
+  wire signed [PW-1:0] sum_0_1 = { { 4{prod_1[15]}}, prod_1 };
+  wire signed [PW-1:0] sum_0_2 = { { 4{prod_2[15]}}, prod_2 };
+  wire signed [PW-1:0] sum_0_3 = { { 4{prod_3[15]}}, prod_3 };
+  wire signed [PW-1:0] sum_0_4 = { { 4{prod_4[15]}}, prod_4 };
+  wire signed [PW-1:0] sum_0_5 = { { 4{prod_5[15]}}, prod_5 };
+  wire signed [PW-1:0] sum_0_6 = { { 4{prod_6[15]}}, prod_6 };
+  wire signed [PW-1:0] sum_0_7 = { { 4{prod_7[15]}}, prod_7 };
+  wire signed [PW-1:0] sum_0_8 = { { 4{prod_8[15]}}, prod_8 };
+  wire signed [PW-1:0] sum_0_9 = { { 4{prod_9[15]}}, prod_9 };
+  wire signed [PW-1:0] sum_0_10 = { { 4{prod_10[15]}}, prod_10 };
+  wire signed [PW-1:0] sum_0_11 = { { 4{prod_11[15]}}, prod_11 };
+  wire signed [PW-1:0] sum_0_12 = { { 4{prod_12[15]}}, prod_12 };
+  wire signed [PW-1:0] sum_0_13 = { { 4{prod_13[15]}}, prod_13 };
+  wire signed [PW-1:0] sum_0_14 = { { 4{prod_14[15]}}, prod_14 };
   wire signed [PW-1:0] sum_0_15 = { { 4{prod_15[15]}}, prod_15 };
   wire signed [PW-1:0] sum_1_0 = sum_0_0 + sum_0_1;
   wire signed [PW-1:0] sum_1_1 = sum_0_2 + sum_0_3;

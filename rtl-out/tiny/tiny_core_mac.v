@@ -54,8 +54,15 @@ module tiny_core_mac (
   // as a Baugh-Wooley array: eight rows of partial products x & y[j] (the rows' sign terms
   // complemented, the last row's other terms too, plus 2^8 and 2^15), accumulated one row after
   // the other in 9-bit adds, each row's lowest bit a product bit. Yosys maps each to about 121
-  // LUT4 and 56 carries; `x * y` on signed 8-bit operands costs about 182 LUT4. The products are
-  // summed by a balanced adder tree.
+  // LUT4 and 56 carries; `x * y` on signed 8-bit operands costs about 182 LUT4. A part with
+  // multiplier blocks (the UP5K's SB_MAC16) does better with `x * y`: the FPGA flow defines
+  // SPARSETRAIN_DSP_MUL when it maps multipliers to DSPs (generator/fpga/flow.ts), and both forms
+  // give the same exact product. The products are summed by a balanced adder tree.
+`ifdef SPARSETRAIN_DSP_MUL
+  wire signed [7:0]   ca_0 = in_a_i[0*8 +: 8];
+  wire signed [7:0]   cb_0 = in_b_i[0*8 +: 8];
+  wire signed [15:0]  prod_0 = ca_0 * cb_0;
+`else
   function [15:0] mul8s;
     input [7:0] x;
     input [7:0] y;
@@ -76,6 +83,7 @@ module tiny_core_mac (
     end
   endfunction
   wire signed [15:0]  prod_0 = mul8s(in_a_i[0*8 +: 8], in_b_i[0*8 +: 8]);
+`endif
   wire signed [PW-1:0] sum_0_0 = { { 2{prod_0[15]}}, prod_0 };
   wire signed [PW-1:0] beat_sum = sum_0_0;
 

@@ -24,7 +24,10 @@ import { REPO_ROOT } from "../../generator/emit/render.ts";
 import { GenError } from "../../generator/errors.ts";
 import {
   chooseModule,
+  DSP_MUL_DEFINE,
+  dspMapping,
   FitError,
+  readVerilogCommand,
   synthesize,
   synthesizeDesign,
   type SynthReport,
@@ -152,7 +155,7 @@ describe("a block that does not fit", () => {
 
   it("a PE larger than the HX1K: FitError naming ICESTORM_LC with the counts", async () => {
     const dir = join(WORK, "too-many-lcs");
-    const file = writePe(dir, "big_lc_pe", 8, 4, 32);
+    const file = writePe(dir, "big_lc_pe", 8, 8, 32);
     const err = await synthesize(
       { files: [file], top: "big_lc_pe" },
       { device: "hx1k", freqMhz: 12, outDir: dir, timeoutMs: LIMIT },
@@ -203,6 +206,20 @@ describe("the synthesis harness and the flow's errors", () => {
     expect(err).toBeInstanceOf(GenError);
     expect((err as GenError).message).toMatch(/no module with role "no_such_role"/);
     expect((err as GenError).hint).toMatch(/pe \(tiny_bfp8_dot_pe\)/);
+  });
+
+  it("maps products to DSPs only on a part that has them, reading the sources with the DSP define", () => {
+    expect(dspMapping("up5k", undefined)).toBe(true);
+    expect(dspMapping("up5k", false)).toBe(false);
+    expect(dspMapping("hx8k", undefined)).toBe(false);
+    expect(() => dspMapping("hx8k", true)).toThrow(/iCE40HX8K has no DSPs/);
+    expect(readVerilogCommand("/a/b.v", { dsp: true })).toBe(
+      `read_verilog -D${DSP_MUL_DEFINE} "/a/b.v"`,
+    );
+    expect(readVerilogCommand("/a/b.v", { dsp: false })).toBe(`read_verilog "/a/b.v"`);
+    // The generated MAC units carry both product forms under that define.
+    const mac = readFileSync(join(REPO_ROOT, "rtl-out", "tiny", "tiny_core_mac.v"), "utf8");
+    expect(mac).toContain(`\`ifdef ${DSP_MUL_DEFINE}`);
   });
 
   it("a missing tool is E_TOOL_MISSING with the install hint", async () => {

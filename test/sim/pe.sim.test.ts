@@ -1,7 +1,8 @@
 /**
  * The PE against the golden model in both simulators: every shipped preset's PE and two edge
  * configurations (minimal accumulator width so saturation is reached; one lane so a block takes
- * many beats), 10,000 random vectors plus edge cases each, random stalls on both sides.
+ * many beats), 10,000 random vectors plus edge cases each, random stalls on both sides; and the
+ * tiny PE's `x * y` product form that the FPGA flow uses on a part with DSPs.
  */
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { generate } from "../../generator/generate.ts";
 import { presetDescription } from "../../generator/load.ts";
 import { peParams, type PeParams } from "../../generator/elab/elaborate.ts";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
+import { DSP_MUL_DEFINE } from "../../generator/fpga/flow.ts";
 import { peModuleOf, renderPe, runPeBench } from "../../testbench/pe-bench.ts";
 import { SIMULATORS } from "../../testbench/sim.ts";
 
@@ -57,6 +59,23 @@ describe.each(EDGE)("PE edge configuration %s", (name, pe, vectors) => {
     if (!r.ok) console.log(r.output.slice(0, 4000));
     expect(r.ok).toBe(true);
     report(name, r);
+  });
+});
+
+// The form the FPGA flow reads for a part with DSPs (products as `x * y`, DSP_MUL_DEFINE in
+// generator/fpga/flow.ts) against the same model: the tiny PE with the macro defined in its file.
+describe("the tiny PE's DSP product form", () => {
+  const { design, files } = generate(presetDescription("tiny"));
+  const pe = peModuleOf(design.modules);
+  const rtl = `\`define ${DSP_MUL_DEFINE}\n${files.get(pe.file) ?? ""}`;
+  it.each(SIMULATORS)("matches the golden model in %s", (sim) => {
+    const r = runPeBench(join(WORK, "tiny-dsp"), pe.module, rtl, design.pe, sim, {
+      vectors: 3_000,
+      seed: 31,
+    });
+    if (!r.ok) console.log(r.output.slice(0, 4000));
+    expect(r.ok).toBe(true);
+    report("tiny-dsp", r);
   });
 });
 
