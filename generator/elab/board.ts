@@ -50,10 +50,8 @@ export function uartCodes(): Record<keyof typeof UART_COMMANDS | "bad", string> 
 export const BOARD_DEFAULTS: BoardOptions = { clockHz: 12_000_000, baud: 115_200, memBytes: 8192 };
 
 export interface BoardParams extends BoardOptions {
-  /** Clock cycles per UART bit. */
+  /** Clock cycles per UART bit (the UART modules size their bit-time counters from it). */
   clksPerBit: number;
-  /** Width of the UART bit-time counters. */
-  cw: number;
   /** Bytes per bus word, its log2. */
   NB: number;
   LNB: number;
@@ -64,7 +62,7 @@ export interface BoardParams extends BoardOptions {
 
 /** Cycles per bit the UART accepts (the receiver samples in the middle of a bit). */
 export const MIN_CLKS_PER_BIT = 4;
-/** The bit-time counters are this wide: at most 2^16 - 1 cycles per bit. */
+/** At most 2^16 - 1 cycles per bit (the bit-time counters are clog2(cycles per bit) wide). */
 export const UART_COUNTER_BITS = 16;
 
 export function boardParams(d: ResolvedDescription, o: Partial<BoardOptions> = {}): BoardParams {
@@ -90,7 +88,6 @@ export function boardParams(d: ResolvedDescription, o: Partial<BoardOptions> = {
   return {
     ...opts,
     clksPerBit,
-    cw: UART_COUNTER_BITS,
     NB,
     LNB: log2(NB),
     WORDS,

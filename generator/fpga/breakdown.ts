@@ -96,11 +96,12 @@ export async function areaBreakdown(
       { hint: `full log: ${shown(log)}` },
     );
   const stat = parseYosysStat(readFileSync(log, "utf8"));
-  // parameterised variants ($paramod$<hash>\name) get the plain name and a number
+  // parameterised variants ($paramod$<hash>\name, or $paramod\name\P=value with one
+  // parameter) get the plain name and a number
   const variants = new Map<string, string>();
   const counter = new Map<string, number>();
   const nameOf = (m: string): string => {
-    const base = /\\([^\\]+)$/.exec(m)?.[1] ?? m;
+    const base = /^\$paramod\\([^\\]+)\\/.exec(m)?.[1] ?? /\\([^\\]+)$/.exec(m)?.[1] ?? m;
     if (base === m) return m;
     let v = variants.get(m);
     if (v === undefined) {

@@ -17,233 +17,229 @@
 //   anything else                                      -> 0xEE (and the bridge waits for a command)
 //
 // Memory addresses are byte addresses; the memory wraps them at its size. A command's argument
-// bytes and a store's data bytes may follow each other back to back at the line rate.
+// bytes and a store's data bytes may follow each other back to back at the line rate. Bytes that
+// arrive while a reply is still going out are dropped (the host waits for the reply).
+//
+// Registers: one address register (argument bytes 0-1 of a register access, 0-3 of a memory
+// access; the memory address counts up), one 32-bit register the argument bytes are shifted into
+// at its top (after a write's six bytes it is the write data, after a store's or load's eight the
+// length; it then counts the bytes still to go down), and one reply byte. A register read's
+// reply is RRESP from the reply byte, then RDATA straight from the read channel: RREADY waits
+// until the last byte is taken (an AXI slave holds RDATA while RVALID is high and RREADY low).
+// A loaded byte goes from the memory's read register into the reply byte.
 `default_nettype none
 
 module default_uart_bridge #(
-  parameter integer LAW = 8,   // AXI4-Lite address width of the register file
-  parameter integer HAW = 13    // host-port byte address width of the memory
+  parameter integer LAW = 8,   // AXI4-Lite address width of the register file (at most 16)
+  parameter integer HAW = 13    // host-port byte address width of the memory (at most 24)
 ) (
   input  wire           clk_i,
   input  wire           rst_ni,   // asynchronous, active low
   input  wire           irq_i,    // the processor's interrupt line, for the 'I' command
-  // from the UART receiver, to the UART transmitter
+  // from the UART receiver (rx_data_i holds a byte from its rx_valid_i pulse until the next
+  // byte begins), to the UART transmitter
   input  wire [7:0]     rx_data_i,
   input  wire           rx_valid_i,
-  output reg  [7:0]     tx_data_o,
+  output wire [7:0]     tx_data_o,
   output reg            tx_valid_o,
   input  wire           tx_ready_i,
   // AXI4-Lite master
-  output reg  [LAW-1:0] m_axil_awaddr_o,
+  output wire [LAW-1:0] m_axil_awaddr_o,
   output reg            m_axil_awvalid_o,
   input  wire           m_axil_awready_i,
-  output reg  [31:0]    m_axil_wdata_o,
+  output wire [31:0]    m_axil_wdata_o,
   output wire [3:0]     m_axil_wstrb_o,
   output reg            m_axil_wvalid_o,
   input  wire           m_axil_wready_i,
   input  wire [1:0]     m_axil_bresp_i,
   input  wire           m_axil_bvalid_i,
-  output reg            m_axil_bready_o,
-  output reg  [LAW-1:0] m_axil_araddr_o,
+  output wire           m_axil_bready_o,
+  output wire [LAW-1:0] m_axil_araddr_o,
   output reg            m_axil_arvalid_o,
   input  wire           m_axil_arready_i,
   input  wire [31:0]    m_axil_rdata_i,
   input  wire [1:0]     m_axil_rresp_i,
   input  wire           m_axil_rvalid_i,
-  output reg            m_axil_rready_o,
-  // memory host port
-  output reg            h_req_o,
-  output reg            h_we_o,
-  output reg  [HAW-1:0] h_addr_o,
-  output reg  [7:0]     h_wdata_o,
+  output wire           m_axil_rready_o,
+  // memory host port: a store's byte is asked to be written in the cycle it arrives, straight
+  // from the receiver (h_wdata_o is rx_data_i), and again in the next cycles until h_gnt_i
+  output wire           h_req_o,
+  output wire           h_we_o,
+  output wire [HAW-1:0] h_addr_o,
+  output wire [7:0]     h_wdata_o,
   input  wire           h_gnt_i,
   input  wire           h_rvalid_i,
   input  wire [7:0]     h_rdata_i
 );
   localparam [7:0] C_PING = 8'h50, C_WRITE = 8'h57, C_READ = 8'h52, C_STORE = 8'h53,
                    C_LOAD = 8'h4c, C_IRQ = 8'h49, R_BAD = 8'hee;
-  localparam [3:0] S_CMD = 4'd0, S_ARGS = 4'd1, S_AXW = 4'd2, S_AXB = 4'd3, S_AXR = 4'd4,
-                   S_SEND = 4'd5, S_STORE = 4'd6, S_STW = 4'd7, S_LDREQ = 4'd8,
-                   S_LDWAIT = 4'd9, S_LDSEND = 4'd10;
+  // one argument state per command with arguments (the command needs no register of its own)
+  localparam [3:0] S_CMD = 4'd0, S_ARGW = 4'd1, S_ARGR = 4'd2, S_ARGS = 4'd3, S_ARGL = 4'd4,
+                   S_AXW = 4'd5, S_AXB = 4'd6, S_AXR = 4'd7, S_SEND = 4'd8, S_RSEND = 4'd9,
+                   S_STORE = 4'd10, S_STW = 4'd11, S_LOAD = 4'd12, S_LDWAIT = 4'd13;
+  // The address register: wide enough for a register address and a memory address.
+  localparam integer AD = (LAW > HAW) ? LAW : HAW;
 
-  reg [3:0]  state_q;
-  reg [7:0]  cmd_q;
-  reg [55:0] args_q;     // the first seven argument bytes, first byte lowest
-  reg [3:0]  nargs_q;    // argument bytes still to come
-  reg [39:0] out_q;      // reply bytes, sent lowest first
-  reg [2:0]  nout_q;     // reply bytes still to send
-  reg [31:0] left_q;     // store / load bytes still to go
+  reg [3:0]    state_q;
+  reg [2:0]    cnt_q;    // argument bytes received so far; in S_SEND / S_RSEND: reply bytes to send
+  reg [AD-1:0] addr_q;
+  reg [31:0]   data_q;   // write data, or store / load bytes still to go
+  reg [7:0]    out_q;    // the reply byte (all replies but a register read's)
 
-  // The arguments when their last byte arrives (it is rx_data_i, the others are in args_q).
-  // Register addresses are two bytes and memory addresses four: the bits above the register
-  // file's and the memory's address widths are ignored (the memory wraps at its size).
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] wr_addr  = args_q[16 +: 16];
-  wire [31:0] wr_data  = {rx_data_i, args_q[55:32]};
-  wire [15:0] rd_addr  = {rx_data_i, args_q[55:48]};
-  wire [31:0] mem_addr = args_q[31:0];
-  wire [31:0] mem_len  = {rx_data_i, args_q[55:32]};
-  /* verilator lint_on UNUSEDSIGNAL */
+  wire data_nz = |data_q;
 
-  assign m_axil_wstrb_o = 4'hf;
+  // addr_q with argument byte cnt_q replaced by rx_data_i: bytes 0..3 (a register address is
+  // bytes 0-1 and uses only those bits; a write's argument byte 2, its first data byte, lands in
+  // bits 16-23 if the register is that wide, which only a memory address uses and the next store
+  // or load sets again)
+  wire [AD-1:0] addr_arg;
+  genvar gi;
+  generate
+    for (gi = 0; gi < AD; gi = gi + 1) begin : g_arg
+      localparam integer BYTE_I = gi / 8;
+      localparam [2:0]   BYTE = BYTE_I[2:0];
+      assign addr_arg[gi] = (cnt_q == BYTE) ? rx_data_i[gi % 8] : addr_q[gi];
+    end
+  endgenerate
+
+  // a register read's reply: RRESP (from out_q), then RDATA lowest byte first (cnt_q 4..1)
+  reg [7:0] rd_byte;
+  always @* begin
+    case (cnt_q[1:0])
+      2'd0:    rd_byte = m_axil_rdata_i[7:0];
+      2'd3:    rd_byte = m_axil_rdata_i[15:8];
+      2'd2:    rd_byte = m_axil_rdata_i[23:16];
+      default: rd_byte = m_axil_rdata_i[31:24];
+    endcase
+  end
+
+  assign tx_data_o       = (state_q == S_RSEND && cnt_q != 3'd5) ? rd_byte : out_q;
+  assign m_axil_awaddr_o = addr_q[LAW-1:0];
+  assign m_axil_araddr_o = addr_q[LAW-1:0];
+  assign m_axil_wdata_o  = data_q;
+  assign m_axil_wstrb_o  = 4'hf;
+  assign m_axil_bready_o = (state_q == S_AXB);
+  // the read completes when the transmitter takes the reply's last byte
+  assign m_axil_rready_o = (state_q == S_RSEND) && (cnt_q == 3'd1) && tx_ready_i;
+  // a store writes each byte as it arrives; a load reads the next byte once the transmitter
+  // has taken the one before (so out_q is free for it)
+  assign h_req_o   = (data_nz && (((state_q == S_STORE) && rx_valid_i) ||
+                                  ((state_q == S_LOAD) && !tx_valid_o))) || (state_q == S_STW);
+  assign h_we_o    = (state_q == S_STORE) || (state_q == S_STW);
+  assign h_addr_o  = addr_q[HAW-1:0];
+  assign h_wdata_o = rx_data_i;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q          <= S_CMD;
-      cmd_q            <= 8'h00;
-      args_q           <= 56'h0;
-      nargs_q          <= 4'd0;
-      out_q            <= 40'h0;
-      nout_q           <= 3'd0;
-      left_q           <= 32'd0;
-      tx_data_o        <= 8'h00;
+      cnt_q            <= 3'd0;
+      addr_q           <= {AD{1'b0}};
+      data_q           <= 32'h0;
+      out_q            <= 8'h00;
       tx_valid_o       <= 1'b0;
-      m_axil_awaddr_o  <= {LAW{1'b0}};
       m_axil_awvalid_o <= 1'b0;
-      m_axil_wdata_o   <= 32'h0;
       m_axil_wvalid_o  <= 1'b0;
-      m_axil_bready_o  <= 1'b0;
-      m_axil_araddr_o  <= {LAW{1'b0}};
       m_axil_arvalid_o <= 1'b0;
-      m_axil_rready_o  <= 1'b0;
-      h_req_o          <= 1'b0;
-      h_we_o           <= 1'b0;
-      h_addr_o         <= {HAW{1'b0}};
-      h_wdata_o        <= 8'h00;
     end else begin
       if (tx_valid_o && tx_ready_i) tx_valid_o <= 1'b0;
       case (state_q)
         S_CMD: if (rx_valid_i) begin
-          cmd_q  <= rx_data_i;
-          args_q <= 56'h0;
+          cnt_q <= 3'd0;
           case (rx_data_i)
-            C_PING: begin
-              out_q   <= {32'h0, C_PING};
-              nout_q  <= 3'd1;
-              state_q <= S_SEND;
-            end
-            C_IRQ: begin
-              out_q   <= {39'h0, irq_i};
-              nout_q  <= 3'd1;
-              state_q <= S_SEND;
-            end
-            C_WRITE: begin nargs_q <= 4'd6; state_q <= S_ARGS; end
-            C_READ:  begin nargs_q <= 4'd2; state_q <= S_ARGS; end
-            C_STORE, C_LOAD: begin nargs_q <= 4'd8; state_q <= S_ARGS; end
-            default: begin
-              out_q   <= {32'h0, R_BAD};
-              nout_q  <= 3'd1;
-              state_q <= S_SEND;
-            end
+            C_PING:  out_q <= C_PING;
+            C_IRQ:   out_q <= {7'h0, irq_i};
+            default: out_q <= R_BAD;
+          endcase
+          case (rx_data_i)
+            C_WRITE: state_q <= S_ARGW;
+            C_READ:  state_q <= S_ARGR;
+            C_STORE: state_q <= S_ARGS;
+            C_LOAD:  state_q <= S_ARGL;
+            default: begin cnt_q <= 3'd1; tx_valid_o <= 1'b1; state_q <= S_SEND; end
           endcase
         end
-        S_ARGS: if (rx_valid_i) begin
-          args_q  <= {rx_data_i, args_q[55:8]};
-          nargs_q <= nargs_q - 1'b1;
-          if (nargs_q == 4'd1) begin
-            case (cmd_q)
-              C_WRITE: begin
-                m_axil_awaddr_o  <= wr_addr[LAW-1:0];
-                m_axil_wdata_o   <= wr_data;
-                m_axil_awvalid_o <= 1'b1;
-                m_axil_wvalid_o  <= 1'b1;
-                state_q          <= S_AXW;
-              end
-              C_READ: begin
-                m_axil_araddr_o  <= rd_addr[LAW-1:0];
-                m_axil_arvalid_o <= 1'b1;
-                state_q          <= S_AXR;
-              end
-              default: begin
-                h_addr_o <= mem_addr[HAW-1:0];
-                left_q   <= mem_len;
-                if (mem_len == 32'd0) begin
-                  out_q   <= 40'h0;
-                  nout_q  <= (cmd_q == C_STORE) ? 3'd1 : 3'd0;
-                  state_q <= (cmd_q == C_STORE) ? S_SEND : S_CMD;
-                end else begin
-                  state_q <= (cmd_q == C_STORE) ? S_STORE : S_LDREQ;
-                end
-              end
-            endcase
+        S_ARGW, S_ARGR, S_ARGS, S_ARGL: if (rx_valid_i) begin
+          data_q <= {rx_data_i, data_q[31:8]};
+          addr_q <= addr_arg;
+          cnt_q  <= cnt_q + 1'b1;
+          if (state_q == S_ARGW && cnt_q == 3'd5) begin
+            // addr_q and data_q hold the address and the data from the next cycle on
+            m_axil_awvalid_o <= 1'b1;
+            m_axil_wvalid_o  <= 1'b1;
+            state_q          <= S_AXW;
           end
+          if (state_q == S_ARGR && cnt_q == 3'd1) begin
+            m_axil_arvalid_o <= 1'b1;
+            state_q          <= S_AXR;
+          end
+          if (state_q == S_ARGS && cnt_q == 3'd7) state_q <= S_STORE;
+          if (state_q == S_ARGL && cnt_q == 3'd7) state_q <= S_LOAD;
         end
         S_AXW: begin
           if (m_axil_awready_i) m_axil_awvalid_o <= 1'b0;
           if (m_axil_wready_i) m_axil_wvalid_o <= 1'b0;
-          if ((!m_axil_awvalid_o || m_axil_awready_i) && (!m_axil_wvalid_o || m_axil_wready_i)) begin
-            m_axil_bready_o <= 1'b1;
-            state_q         <= S_AXB;
-          end
+          if ((!m_axil_awvalid_o || m_axil_awready_i) && (!m_axil_wvalid_o || m_axil_wready_i))
+            state_q <= S_AXB;
         end
         S_AXB: if (m_axil_bvalid_i) begin
-          m_axil_bready_o <= 1'b0;
-          out_q           <= {38'h0, m_axil_bresp_i};
-          nout_q          <= 3'd1;
-          state_q         <= S_SEND;
+          out_q      <= {6'h0, m_axil_bresp_i};
+          cnt_q      <= 3'd1;
+          tx_valid_o <= 1'b1;
+          state_q    <= S_SEND;
         end
         S_AXR: begin
-          if (m_axil_arready_i) begin
-            m_axil_arvalid_o <= 1'b0;
-            m_axil_rready_o  <= 1'b1;
-          end
-          if (m_axil_rvalid_i && m_axil_rready_o) begin
-            m_axil_rready_o <= 1'b0;
-            out_q           <= {m_axil_rdata_i, 6'h0, m_axil_rresp_i};
-            nout_q          <= 3'd5;
-            state_q         <= S_SEND;
-          end
-        end
-        S_SEND: if (!tx_valid_o || tx_ready_i) begin
-          if (nout_q == 3'd0) begin
-            state_q <= S_CMD;
-          end else begin
-            tx_data_o  <= out_q[7:0];
+          if (m_axil_arready_i) m_axil_arvalid_o <= 1'b0;
+          if (m_axil_rvalid_i && !m_axil_arvalid_o) begin
+            out_q      <= {6'h0, m_axil_rresp_i};
+            cnt_q      <= 3'd5;
             tx_valid_o <= 1'b1;
-            out_q      <= {8'h0, out_q[39:8]};
-            nout_q     <= nout_q - 1'b1;
+            state_q    <= S_RSEND;
           end
         end
-        S_STORE: if (rx_valid_i) begin
-          h_req_o   <= 1'b1;
-          h_we_o    <= 1'b1;
-          h_wdata_o <= rx_data_i;
-          state_q   <= S_STW;
+        S_SEND, S_RSEND: if (tx_ready_i) begin
+          // the byte is taken (tx_valid_o is high here): the next one, or back to commands
+          // once the last one is taken
+          cnt_q <= cnt_q - 1'b1;
+          if (cnt_q == 3'd1) state_q <= S_CMD;
+          else tx_valid_o <= 1'b1;
         end
-        S_STW: begin
-          // a host write is always granted in the cycle it is asked for
-          h_req_o  <= 1'b0;
-          h_we_o   <= 1'b0;
-          h_addr_o <= h_addr_o + 1'b1;
-          left_q   <= left_q - 1'b1;
-          if (left_q == 32'd1) begin
-            out_q   <= 40'h0;
-            nout_q  <= 3'd1;
-            state_q <= S_SEND;
-          end else begin
-            state_q <= S_STORE;
+        S_STORE: begin
+          if (!data_nz) begin
+            // all bytes written (or none to write): reply 0x00
+            out_q      <= 8'h00;
+            cnt_q      <= 3'd1;
+            tx_valid_o <= 1'b1;
+            state_q    <= S_SEND;
+          end else if (rx_valid_i) begin
+            // the byte is asked to be written this cycle (h_req_o, h_we_o, h_wdata_o)
+            if (h_gnt_i) begin
+              addr_q <= addr_q + 1'b1;
+              data_q <= data_q - 1'b1;
+            end else begin
+              state_q <= S_STW;
+            end
           end
         end
-        S_LDREQ: begin
-          h_req_o <= 1'b1;
-          h_we_o  <= 1'b0;
-          if (h_req_o && h_gnt_i) begin
-            h_req_o <= 1'b0;
+        S_STW: if (h_gnt_i) begin
+          // the memory took the byte a cycle late (its AXI read was reading the word)
+          addr_q  <= addr_q + 1'b1;
+          data_q  <= data_q - 1'b1;
+          state_q <= S_STORE;
+        end
+        S_LOAD: if (!tx_valid_o) begin
+          if (!data_nz) state_q <= S_CMD;  // the last byte is taken (or there was none)
+          else if (h_gnt_i) begin
+            addr_q  <= addr_q + 1'b1;
+            data_q  <= data_q - 1'b1;
             state_q <= S_LDWAIT;
           end
         end
         S_LDWAIT: if (h_rvalid_i) begin
-          out_q   <= {32'h0, h_rdata_i};
-          state_q <= S_LDSEND;
-        end
-        default: if (!tx_valid_o || tx_ready_i) begin
-          // S_LDSEND: one loaded byte to the transmitter, then the next address
-          tx_data_o  <= out_q[7:0];
+          out_q      <= h_rdata_i;
           tx_valid_o <= 1'b1;
-          h_addr_o   <= h_addr_o + 1'b1;
-          left_q     <= left_q - 1'b1;
-          state_q    <= (left_q == 32'd1) ? S_CMD : S_LDREQ;
+          state_q    <= S_LOAD;
         end
+        default: state_q <= S_CMD;
       endcase
     end
   end

@@ -7,21 +7,24 @@
 // 8N1 receiver: the line is synchronised by two flip-flops, a start bit is confirmed in its
 // middle, every data bit (LSB first) and the stop bit are sampled in their middles. A byte is
 // handed on as a one-cycle valid_o pulse (a UART has no backpressure: the reader must take it
-// before the next byte's stop bit); a byte whose stop bit reads 0 gives a frame_err_o pulse
-// instead.
+// in that cycle); a byte whose stop bit reads 0 gives a frame_err_o pulse instead. data_o is the
+// receive shift register itself: it holds the byte from the valid_o pulse until the middle of
+// the next start bit. The shift register also counts the data bits: it starts as 8'h80 and the
+// marker 1 reaches bit 0 when the last data bit is due.
 `default_nettype none
 
 module default_uart_rx #(
-  parameter integer CLKS_PER_BIT = 104, // clock cycles per bit (clock / baud), at least 4
-  parameter integer CW           = 16          // width of the bit-time counter: holds CLKS_PER_BIT
+  parameter integer CLKS_PER_BIT = 104 // clock cycles per bit (clock / baud), 4 to 65535
 ) (
   input  wire       clk_i,
   input  wire       rst_ni,      // asynchronous, active low
   input  wire       rx_i,        // serial line, idle high
-  output reg  [7:0] data_o,      // the received byte, valid with valid_o
+  output wire [7:0] data_o,      // the received byte, valid with valid_o
   output reg        valid_o,     // one-cycle pulse: data_o holds a new byte
   output reg        frame_err_o  // one-cycle pulse: a byte's stop bit was 0 (byte dropped)
 );
+  // the bit-time counter counts CLKS_PER_BIT - 1 down to 0
+  localparam integer  CW = $clog2(CLKS_PER_BIT);
   localparam [1:0] S_IDLE = 2'd0, S_START = 2'd1, S_DATA = 2'd2, S_STOP = 2'd3;
   localparam integer  FULL_I = CLKS_PER_BIT - 1;
   localparam [CW-1:0] FULL = FULL_I[CW-1:0];
@@ -31,18 +34,17 @@ module default_uart_rx #(
   reg [1:0]    sync_q;
   reg [1:0]    state_q;
   reg [CW-1:0] cnt_q;
-  reg [2:0]    bit_q;
   reg [7:0]    shift_q;
   wire         rx = sync_q[1];
+
+  assign data_o = shift_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       sync_q      <= 2'b11;
       state_q     <= S_IDLE;
       cnt_q       <= {CW{1'b0}};
-      bit_q       <= 3'd0;
       shift_q     <= 8'h00;
-      data_o      <= 8'h00;
       valid_o     <= 1'b0;
       frame_err_o <= 1'b0;
     end else begin
@@ -61,18 +63,16 @@ module default_uart_rx #(
             // still low in the middle of the start bit: a real start, else a glitch
             state_q <= rx ? S_IDLE : S_DATA;
             cnt_q   <= FULL;
-            bit_q   <= 3'd0;
+            shift_q <= 8'h80;
           end
           S_DATA: begin
             shift_q <= {rx, shift_q[7:1]};
-            bit_q   <= bit_q + 1'b1;
             cnt_q   <= FULL;
-            if (bit_q == 3'd7) state_q <= S_STOP;
+            if (shift_q[0]) state_q <= S_STOP;  // the marker: this was the last data bit
           end
           default: begin
             // middle of the stop bit: hand the byte on and look for the next start bit
             state_q     <= S_IDLE;
-            data_o      <= shift_q;
             valid_o     <= rx;
             frame_err_o <= !rx;
           end

@@ -10,8 +10,7 @@
 `default_nettype none
 
 module large_uart_tx #(
-  parameter integer CLKS_PER_BIT = 104, // clock cycles per bit (clock / baud), at least 4
-  parameter integer CW           = 16          // width of the bit-time counter: holds CLKS_PER_BIT
+  parameter integer CLKS_PER_BIT = 104 // clock cycles per bit (clock / baud), 4 to 65535
 ) (
   input  wire       clk_i,
   input  wire       rst_ni,   // asynchronous, active low
@@ -20,6 +19,8 @@ module large_uart_tx #(
   output wire       ready_o,  // idle: the next byte is taken
   output wire       tx_o      // serial line, idle high
 );
+  // the bit-time counter counts CLKS_PER_BIT - 1 down to 0
+  localparam integer  CW = $clog2(CLKS_PER_BIT);
   localparam integer  FULL_I = CLKS_PER_BIT - 1;
   localparam [CW-1:0] FULL = FULL_I[CW-1:0];
 

@@ -59,11 +59,11 @@ module tiny_board #(
   wire       rx_frame_err;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  tiny_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT), .CW(16)) u_rx (
+  tiny_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (
     .clk_i(clk_i), .rst_ni(rst_n), .rx_i(uart_rx_i),
     .data_o(rx_data), .valid_o(rx_valid), .frame_err_o(rx_frame_err)
   );
-  tiny_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT), .CW(16)) u_tx (
+  tiny_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
     .clk_i(clk_i), .rst_ni(rst_n), .data_i(tx_data), .valid_i(tx_valid), .ready_o(tx_ready),
     .tx_o(uart_tx_o)
   );
