@@ -86,11 +86,11 @@ module large_axi_dma_rd (
 
   // ------------------------------------------------------------------ command and planner state
   reg              busy_q;      // command in progress
-  reg              plan_q;      // bursts remain to be issued
+  reg              plan_q;      // bursts remain to be issued (or the command is empty, see plan)
   reg              at_row_q;    // the next burst starts a row (at row_addr_q)
   reg [AW-1:0]     row_addr_q;  // first byte of the current row
   reg [AW-1:0]     stride_q;
-  reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet requested
+  reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet requested, unless at_row_q
   reg [LEN_W-1:0]  row_bytes_q;
   reg [ROWS_W-1:0] rows_q;      // rows not finished, the current one included
   reg [OUT_W-1:0]  outst_q;     // bursts issued whose last beat has not arrived (= info FIFO fill)
@@ -104,17 +104,24 @@ module large_axi_dma_rd (
   // The next burst: from the next byte to request to the end of the row or of the burst-aligned
   // block. Only a row's first burst can start inside a block (at row_addr_q); a burst that does
   // not end its row ends its block, so the next one starts the block after araddr_q's.
+  // A row's bytes not yet requested: all of them (row_bytes_q) at its first burst, else rem_q.
+  wire [LEN_W-1:0] rem     = at_row_q ? row_bytes_q : rem_q;
   wire [BB_W-1:0] boff      = at_row_q ? row_addr_q[BB_W-1:0] : {BB_W{1'b0}};
   wire [AW-1:0]   next_addr = at_row_q ? {row_addr_q[AW-1:OFFW], {OFFW{1'b0}}}
                                        : {araddr_q[AW-1:BB_W] + { {(AW-BB_W-1){1'b0}}, 1'b1}, {BB_W{1'b0}}};
   wire [BB_W:0]   chunk     = {1'b1, {BB_W{1'b0}}} - {1'b0, boff};
-  wire            row_end   = (rem_q[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}}) & (rem_q[BB_W:0] <= chunk);
-  wire [BB_W:0]   take      = row_end ? rem_q[BB_W:0] : chunk;
+  wire            rem_hi0   = (rem[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}});
+  wire            row_end   = rem_hi0 & (rem[BB_W:0] <= chunk);
+  wire [BB_W:0]   take      = row_end ? rem[BB_W:0] : chunk;
   wire [BB_W-1:0] bend      = boff + take[BB_W-1:0] - 9'd1;  // offset of the burst's last byte
   wire            cmd_end   = row_end & (rows_q == 16'd1);
   wire [LENB-1:0] blen      = bend[BB_W-1:OFFW] - boff[BB_W-1:OFFW];
+  // plan_q is set by every command; an empty one (zero bytes per row or zero rows, seen while
+  // its first row has not started) plans nothing.
+  wire            empty     = at_row_q & ((rem_hi0 & (rem[BB_W:0] == {(BB_W+1){1'b0}})) | (rows_q == {ROWS_W{1'b0}}));
+  wire            plan      = plan_q & ~empty;
   wire            ar_free   = ~arvalid_q | m_axi_arready_i;
-  wire            issue     = plan_q & ar_free & (outst_q != 4'd8);
+  wire            issue     = plan & ar_free & (outst_q != 4'd8);
   wire [INFO_W-1:0] info_in = {cmd_end, boff[OFFW-1:0], bend[OFFW-1:0], blen };
   wire [AW-1:0]   row_next  = row_addr_q + stride_q;
 
@@ -143,12 +150,13 @@ module large_axi_dma_rd (
   // ------------------------------------------------------------------ packer
   // acc_q holds cnt_q (< NB) stream bytes in lanes 0..cnt_q-1. A beat's bytes lane_lo.. are
   // rotated to start at lane cnt_q; lanes below cnt_q keep acc_q. When the total reaches NB the
-  // full word goes out and the rotated beat's wrapped lanes become the new acc_q.
+  // full word goes out and the rotated beat's wrapped lanes become the new acc_q. acc_q has no
+  // lane NB-1 (cnt_q < NB): the command's tail word takes that lane, never kept, from the bus.
   reg            ov_q;          // output word valid
   reg [DW-1:0]   od_q;
   reg [NB-1:0]   ok_q;
   reg            ol_q;
-  reg [DW-1:0]   acc_q;
+  reg [DW-9:0]   acc_q;         // lanes 0..NB-2
   reg [OFFW-1:0] cnt_q;
   reg            flush_q;       // the command's tail (acc_q, cnt_q bytes) still has to go out
 
@@ -161,12 +169,16 @@ module large_axi_dma_rd (
   wire [OFFW:0]   rsh     = {1'b1, {OFFW{1'b0}}} - {1'b0, rot};       // 1..NB
   wire [2*DW-1:0] rdd     = {m_axi_rdata_i, m_axi_rdata_i};
   wire [DW-1:0]   rotated = rdd[{rsh, 3'b000} +: DW];                // lane j -> lane (j + rot) mod NB
-  wire [NB-1:0]   low_lanes = ~({NB{1'b1}} << cnt_q);
+  wire [NB-2:0]   low_lanes = ~({(NB-1){1'b1}} << cnt_q);       // lanes below cnt_q
   wire [DW-1:0]   merged;
   genvar g;
   generate
     for (g = 0; g < NB; g = g + 1) begin : g_merge
-      assign merged[g*8 +: 8] = low_lanes[g] ? acc_q[g*8 +: 8] : rotated[g*8 +: 8];
+      if (g < NB - 1) begin : g_acc
+        assign merged[g*8 +: 8] = low_lanes[g] ? acc_q[g*8 +: 8] : rotated[g*8 +: 8];
+      end else begin : g_top
+        assign merged[g*8 +: 8] = rotated[g*8 +: 8];
+      end
     end
   endgenerate
   wire [OFFW:0]   total   = {1'b0, cnt_q} + nbytes;                  // 1..2*NB-1
@@ -181,7 +193,7 @@ module large_axi_dma_rd (
   reg [1:0]       resp_q;
   reg [CNT_W-1:0] bytes_q;
   wire            beat_err  = (m_axi_rresp_i != 2'b00) | (m_axi_rlast_i != last_beat);
-  wire            finish    = busy_q & ~plan_q & (outst_q == {OUT_W{1'b0}}) & ~ov_q & ~flush_q;
+  wire            finish    = busy_q & ~plan & (outst_q == {OUT_W{1'b0}}) & ~ov_q & ~flush_q;
   wire            burst_end = rfire & last_beat;
 
   always @(posedge clk_i or negedge rst_ni) begin
@@ -205,7 +217,7 @@ module large_axi_dma_rd (
       od_q        <= {DW{1'b0}};
       ok_q        <= {NB{1'b0}};
       ol_q        <= 1'b0;
-      acc_q       <= {DW{1'b0}};
+      acc_q       <= {(DW-8){1'b0}};
       cnt_q       <= {OFFW{1'b0}};
       flush_q     <= 1'b0;
       done_q      <= 1'b0;
@@ -218,11 +230,10 @@ module large_axi_dma_rd (
       if (finish) busy_q <= 1'b0;
       if (cmd_fire) begin
         busy_q      <= 1'b1;
-        plan_q      <= (cmd_rows_i != {ROWS_W{1'b0}}) & (cmd_row_bytes_i != {LEN_W{1'b0}});
+        plan_q      <= 1'b1;
         at_row_q    <= 1'b1;
         row_addr_q  <= cmd_addr_i;
         stride_q    <= cmd_stride_i;
-        rem_q       <= cmd_row_bytes_i;
         row_bytes_q <= cmd_row_bytes_i;
         rows_q      <= cmd_rows_i;
         err_q       <= 1'b0;
@@ -241,10 +252,9 @@ module large_axi_dma_rd (
           rows_q     <= rows_q - 16'd1;
           row_addr_q <= row_next;
           at_row_q   <= 1'b1;
-          rem_q      <= row_bytes_q;
         end else begin
           at_row_q <= 1'b0;
-          rem_q    <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, take};
+          rem_q    <= rem - { {(LEN_W-BB_W-1){1'b0}}, take};
         end
       end else if (m_axi_arready_i) begin
         arvalid_q <= 1'b0;
@@ -267,7 +277,7 @@ module large_axi_dma_rd (
       if (ov_q & out_ready_i) ov_q <= 1'b0;
       if (flush_q & load_ok) begin
         ov_q    <= 1'b1;
-        od_q    <= acc_q;
+        od_q    <= {rotated[DW-1 -: 8], acc_q};
         ok_q    <= tail_keep;
         ol_q    <= 1'b1;
         flush_q <= 1'b0;
@@ -278,7 +288,7 @@ module large_axi_dma_rd (
           od_q    <= merged;
           ok_q    <= {NB{1'b1}};
           ol_q    <= final_beat & (spill == {OFFW{1'b0}});
-          acc_q   <= rotated;
+          acc_q   <= rotated[DW-9:0];
           cnt_q   <= spill;
           flush_q <= final_beat & (spill != {OFFW{1'b0}});
         end else if (final_beat) begin
@@ -288,7 +298,7 @@ module large_axi_dma_rd (
           ol_q  <= 1'b1;
           cnt_q <= {OFFW{1'b0}};
         end else begin
-          acc_q <= merged;
+          acc_q <= merged[DW-9:0];
           cnt_q <= spill;
         end
       end

@@ -94,12 +94,12 @@ module tiny_axi_dma_wr (
 
   // ------------------------------------------------------------------ command and planner state
   reg              busy_q;      // command in progress
-  reg              plan_q;      // bursts remain to be issued
+  reg              plan_q;      // bursts remain to be issued (or the command is empty, see plan)
   reg              in_done_q;   // the stream's last word was accepted
   reg              at_row_q;    // the next burst starts a row (at row_addr_q)
   reg [AW-1:0]     row_addr_q;  // first byte of the current row
   reg [AW-1:0]     stride_q;
-  reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet given to a burst
+  reg [LEN_W-1:0]  rem_q;       // bytes of the current row not yet given to a burst, unless at_row_q
   reg [LEN_W-1:0]  row_bytes_q;
   reg [ROWS_W-1:0] rows_q;      // rows not finished, the current one included
   reg [AV_W-1:0]   avail_q;     // stream bytes accepted and not yet given to a burst
@@ -145,17 +145,21 @@ module tiny_axi_dma_wr (
   wire [DW-1:0] ob_data  = ob_q[DW-1:0];
 
   // ------------------------------------------------------------------ planner
-  // The next burst: from addr_q to the end of the row or of the burst-aligned block, issued when
-  // the FIFO holds all its bytes, or cut to the bytes left once the stream has ended.
+  // The next burst: from the next byte to write to the end of the row or of the burst-aligned
+  // block, issued when the FIFO holds all its bytes, or cut to the bytes left once the stream has
+  // ended.
   // Only a row's first burst can start inside a block (at row_addr_q); a burst that does not end
   // its row ends its block (or is the stream's last), so the next one starts the block after
-  // awaddr_q's.
+  // awaddr_q's. A row's bytes not yet given to a burst: all of them (row_bytes_q) at its first
+  // burst, else rem_q.
+  wire [LEN_W-1:0] rem     = at_row_q ? row_bytes_q : rem_q;
   wire [BB_W-1:0] boff     = at_row_q ? row_addr_q[BB_W-1:0] : {BB_W{1'b0}};
   wire [AW-1:0]   next_addr = at_row_q ? {row_addr_q[AW-1:OFFW], {OFFW{1'b0}}}
                                       : {awaddr_q[AW-1:BB_W] + { {(AW-BB_W-1){1'b0}}, 1'b1}, {BB_W{1'b0}}};
   wire [BB_W:0]   chunk    = {1'b1, {BB_W{1'b0}}} - {1'b0, boff};
-  wire            rem_le   = (rem_q[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}}) & (rem_q[BB_W:0] <= chunk);
-  wire [BB_W:0]   rtake    = rem_le ? rem_q[BB_W:0] : chunk;
+  wire            rem_hi0  = (rem[LEN_W-1:BB_W+1] == {(LEN_W-BB_W-1){1'b0}});
+  wire            rem_le   = rem_hi0 & (rem[BB_W:0] <= chunk);
+  wire [BB_W:0]   rtake    = rem_le ? rem[BB_W:0] : chunk;
   wire            enough   = (avail_q >= { {(AV_W-BB_W-1){1'b0}}, rtake});
   wire [BB_W:0]   eff      = enough ? rtake : avail_q[BB_W:0];
   wire            row_end  = rem_le & enough;
@@ -163,9 +167,13 @@ module tiny_axi_dma_wr (
   wire [BB_W-1:0] bend     = boff + eff[BB_W-1:0] - 5'd1;  // offset of the burst's last byte
   wire [LENB-1:0] blen     = bend[BB_W-1:OFFW] - boff[BB_W-1:OFFW];
   wire            data_ok  = enough | (in_done_q & (avail_q != {AV_W{1'b0}}));
+  // plan_q is set by every command; an empty one (zero bytes per row or zero rows, seen while
+  // its first row has not started) plans nothing.
+  wire            empty    = at_row_q & ((rem_hi0 & (rem[BB_W:0] == {(BB_W+1){1'b0}})) | (rows_q == {ROWS_W{1'b0}}));
+  wire            plan     = plan_q & ~empty;
   wire            aw_free  = ~awvalid_q | m_axi_awready_i;
-  wire            issue    = plan_q & aw_free & (outst_q != 2'd2) & data_ok;
-  wire            strm_end = plan_q & in_done_q & (avail_q == {AV_W{1'b0}});
+  wire            issue    = plan & aw_free & (outst_q != 2'd2) & data_ok;
+  wire            strm_end = plan & in_done_q & (avail_q == {AV_W{1'b0}});
   wire [INFO_W-1:0] info_in = {boff[OFFW-1:0], bend[OFFW-1:0], blen };
   wire [AW-1:0]   row_next = row_addr_q + stride_q;
 
@@ -192,8 +200,10 @@ module tiny_axi_dma_wr (
 
   // ------------------------------------------------------------------ stream window
   // Two words of the stream, {whi_q, wlo_q}; wvc_q valid bytes from lane whead_q of wlo_q on.
-  // wlo_q always holds the word of the next unsent stream byte, so a beat's bytes are the
-  // window rotated by whead_q - lane_lo.
+  // wlo_q always holds the word of the next unsent stream byte. A beat takes at most NB bytes
+  // from whead_q on, so lane m of the window holds one of them in wlo_q when m >= whead_q and
+  // in whi_q otherwise: wcur picks that word per lane, and the beat's bytes are wcur rotated
+  // by whead_q - lane_lo (modulo NB). Lanes without a strobe carry don't-care bytes.
   reg [DW-1:0]   wlo_q;
   reg [DW-1:0]   whi_q;
   reg [OFFW-1:0] whead_q;
@@ -203,12 +213,19 @@ module tiny_axi_dma_wr (
   reg [NB-1:0]   wstrb_q;
   reg            wlast_q;
 
-  wire            tail     = busy_q & ~plan_q & (winfo_n_q == {OUT_W{1'b0}});
+  wire            tail     = busy_q & ~plan & (winfo_n_q == {OUT_W{1'b0}});
   wire            w_free   = ~wvalid_q | m_axi_wready_i;
   wire            wload    = (winfo_n_q != {OUT_W{1'b0}}) & (wvc_q >= {1'b0, nbytes}) & w_free;
-  wire [OFFW:0]   wsh      = {1'b0, whead_q} - {1'b0, lane_lo};       // modulo 2*NB
-  wire [3*DW-1:0] www      = {wlo_q, whi_q, wlo_q};
-  wire [DW-1:0]   wsel     = www[{1'b0, wsh, 3'b000} +: DW];
+  wire [OFFW-1:0] wsh      = whead_q - lane_lo;                     // modulo NB
+  wire [DW-1:0]   wcur;
+  genvar gw;
+  generate
+    for (gw = 0; gw < NB; gw = gw + 1) begin : g_wcur
+      assign wcur[gw*8 +: 8] = (gw >= whead_q) ? wlo_q[gw*8 +: 8] : whi_q[gw*8 +: 8];
+    end
+  endgenerate
+  wire [2*DW-1:0] wcc      = {wcur, wcur};
+  wire [DW-1:0]   wsel     = wcc[{1'b0, wsh, 3'b000} +: DW];             // lane k <- wcur lane k + wsh
   wire [OFFW+1:0] consume  = wload ? {1'b0, nbytes} : {(OFFW+2){1'b0}};
   wire [OFFW+1:0] h1       = {2'b00, whead_q} + consume;
   wire            wshift   = h1[OFFW];                              // the low word is used up
@@ -270,12 +287,11 @@ module tiny_axi_dma_wr (
       if (finish) busy_q <= 1'b0;
       if (cmd_fire) begin
         busy_q      <= 1'b1;
-        plan_q      <= (cmd_rows_i != {ROWS_W{1'b0}}) & (cmd_row_bytes_i != {LEN_W{1'b0}});
+        plan_q      <= 1'b1;
         in_done_q   <= 1'b0;
         at_row_q    <= 1'b1;
         row_addr_q  <= cmd_addr_i;
         stride_q    <= cmd_stride_i;
-        rem_q       <= cmd_row_bytes_i;
         row_bytes_q <= cmd_row_bytes_i;
         rows_q      <= cmd_rows_i;
         err_q       <= 1'b0;
@@ -309,10 +325,9 @@ module tiny_axi_dma_wr (
           rows_q     <= rows_q - 16'd1;
           row_addr_q <= row_next;
           at_row_q   <= 1'b1;
-          rem_q      <= row_bytes_q;
         end else begin
           at_row_q <= 1'b0;
-          rem_q    <= rem_q - { {(LEN_W-BB_W-1){1'b0}}, eff};
+          rem_q    <= rem - { {(LEN_W-BB_W-1){1'b0}}, eff};
         end
       end else if (m_axi_awready_i) begin
         awvalid_q <= 1'b0;
