@@ -4,8 +4,10 @@
 //
 // AXI4-Lite register file: 33 registers, 8-bit addresses.
 //
-// AXI4-Lite slave, 32-bit data. One read and one write in flight at a time; AW and W are taken
-// independently in any order, the write happens when both have arrived and the B channel is free.
+// AXI4-Lite slave, 32-bit data. One read and one write in flight at a time. AW and W are taken
+// together: AWREADY and WREADY are high in a cycle where AWVALID and WVALID both are and no write
+// response is pending (they follow the valids combinationally, as AXI allows); the write happens
+// in that cycle, from the bus itself (no holding registers), and BVALID rises in the next.
 // Byte strobes are honoured. Reads and writes of unmapped addresses, and writes to read-only
 // registers, complete with SLVERR and change nothing. The two low address bits are ignored.
 //
@@ -115,25 +117,22 @@ module default_regfile (
   localparam [8-1:0] ADDR_PERF_BYTES_WR_HI = 8'h80;
 
   // ---------------------------------------------------------------- write channel
-  reg                        aw_full_q;
-  reg  [6-1:0]   aw_word_q;
-  reg                        w_full_q;
-  reg  [31:0]                w_data_q;
-  reg  [3:0]                 w_strb_q;
   reg                        b_valid_q;
   reg  [1:0]                 b_resp_q;
 
-  assign s_axil_awready_o = ~aw_full_q;
-  assign s_axil_wready_o  = ~w_full_q;
+  // The write takes effect in the cycle both halves are offered and the response slot is free;
+  // address, data and strobes are used straight from the bus.
+  wire        wr_en = s_axil_awvalid_i & s_axil_wvalid_i & ~b_valid_q;
+  assign s_axil_awready_o = wr_en;
+  assign s_axil_wready_o  = wr_en;
   assign s_axil_bvalid_o  = b_valid_q;
   assign s_axil_bresp_o   = b_resp_q;
 
-  // The write takes effect in the cycle both halves are held and the response slot is free.
-  wire        wr_en = aw_full_q & w_full_q & ~b_valid_q;
-  wire [6-1:0] wr_word = aw_word_q;
+  wire [6-1:0] wr_word = s_axil_awaddr_i[8-1:2];
+  wire [31:0] wr_data = s_axil_wdata_i;
   // Accesses are word-aligned: the two low address bits carry no information.
   wire unused_addr_lsbs = ^{s_axil_awaddr_i[1:0], s_axil_araddr_i[1:0]};
-  wire [31:0] wr_bytes = { {8{w_strb_q[3]}}, {8{w_strb_q[2]}}, {8{w_strb_q[1]}}, {8{w_strb_q[0]}} };
+  wire [31:0] wr_bytes = { {8{s_axil_wstrb_i[3]}}, {8{s_axil_wstrb_i[2]}}, {8{s_axil_wstrb_i[1]}}, {8{s_axil_wstrb_i[0]}} };
 
   // Per-register write decode: which register is hit, and whether a write there is legal.
   wire hit_w_2 = wr_en & (wr_word == ADDR_CMD[8-1:2]);
@@ -175,31 +174,13 @@ module default_regfile (
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      aw_full_q <= 1'b0;
-      aw_word_q <= 6'h0;
-      w_full_q  <= 1'b0;
-      w_data_q  <= 32'h0;
-      w_strb_q  <= 4'h0;
       b_valid_q <= 1'b0;
       b_resp_q  <= 2'b00;
-    end else begin
-      if (s_axil_awvalid_i && !aw_full_q) begin
-        aw_full_q <= 1'b1;
-        aw_word_q <= s_axil_awaddr_i[8-1:2];
-      end
-      if (s_axil_wvalid_i && !w_full_q) begin
-        w_full_q <= 1'b1;
-        w_data_q <= s_axil_wdata_i;
-        w_strb_q <= s_axil_wstrb_i;
-      end
-      if (wr_en) begin
-        aw_full_q <= 1'b0;
-        w_full_q  <= 1'b0;
-        b_valid_q <= 1'b1;
-        b_resp_q  <= wr_legal ? 2'b00 : 2'd2;
-      end else if (b_valid_q && s_axil_bready_i) begin
-        b_valid_q <= 1'b0;
-      end
+    end else if (wr_en) begin
+      b_valid_q <= 1'b1;
+      b_resp_q  <= wr_legal ? 2'b00 : 2'd2;
+    end else if (b_valid_q && s_axil_bready_i) begin
+      b_valid_q <= 1'b0;
     end
   end
 
@@ -209,7 +190,7 @@ module default_regfile (
   assign reg_cmd_o = reg_cmd_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_cmd_q <= 32'h0;
-    else reg_cmd_q <= hit_w_2 ? (w_data_q & wr_bytes & 32'h00000003) : 32'h0;
+    else reg_cmd_q <= hit_w_2 ? (wr_data & wr_bytes & 32'h00000003) : 32'h0;
   end
   // IRQ_ENABLE (rw)
   reg [31:0] reg_irq_enable_q;
@@ -217,7 +198,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_irq_enable_q <= 32'h00000000;
     else if (hit_w_4)
-      reg_irq_enable_q <= (reg_irq_enable_q & ~(wr_bytes & 32'h00000003)) | (w_data_q & wr_bytes & 32'h00000003);
+      reg_irq_enable_q <= (reg_irq_enable_q & ~(wr_bytes & 32'h00000003)) | (wr_data & wr_bytes & 32'h00000003);
   end
   // IRQ_STATUS (w1c)
   reg [31:0] reg_irq_status_q;
@@ -225,7 +206,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_irq_status_q <= 32'h00000000;
     else
-      reg_irq_status_q <= ((reg_irq_status_q & ~(hit_w_5 ? (w_data_q & wr_bytes) : 32'h0)) | reg_irq_status_set_i)
+      reg_irq_status_q <= ((reg_irq_status_q & ~(hit_w_5 ? (wr_data & wr_bytes) : 32'h0)) | reg_irq_status_set_i)
                     & 32'h00000003;
   end
   // JOB_MODE (rw)
@@ -234,7 +215,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_mode_q <= 32'h00000000;
     else if (hit_w_6)
-      reg_job_mode_q <= (reg_job_mode_q & ~(wr_bytes & 32'h0000000f)) | (w_data_q & wr_bytes & 32'h0000000f);
+      reg_job_mode_q <= (reg_job_mode_q & ~(wr_bytes & 32'h0000000f)) | (wr_data & wr_bytes & 32'h0000000f);
   end
   // JOB_DIM_I (rw)
   reg [31:0] reg_job_dim_i_q;
@@ -242,7 +223,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_dim_i_q <= 32'h00000000;
     else if (hit_w_7)
-      reg_job_dim_i_q <= (reg_job_dim_i_q & ~(wr_bytes & 32'h0000ffff)) | (w_data_q & wr_bytes & 32'h0000ffff);
+      reg_job_dim_i_q <= (reg_job_dim_i_q & ~(wr_bytes & 32'h0000ffff)) | (wr_data & wr_bytes & 32'h0000ffff);
   end
   // JOB_DIM_J (rw)
   reg [31:0] reg_job_dim_j_q;
@@ -250,7 +231,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_dim_j_q <= 32'h00000000;
     else if (hit_w_8)
-      reg_job_dim_j_q <= (reg_job_dim_j_q & ~(wr_bytes & 32'h0000ffff)) | (w_data_q & wr_bytes & 32'h0000ffff);
+      reg_job_dim_j_q <= (reg_job_dim_j_q & ~(wr_bytes & 32'h0000ffff)) | (wr_data & wr_bytes & 32'h0000ffff);
   end
   // JOB_DIM_R (rw)
   reg [31:0] reg_job_dim_r_q;
@@ -258,7 +239,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_dim_r_q <= 32'h00000000;
     else if (hit_w_9)
-      reg_job_dim_r_q <= (reg_job_dim_r_q & ~(wr_bytes & 32'h0000ffff)) | (w_data_q & wr_bytes & 32'h0000ffff);
+      reg_job_dim_r_q <= (reg_job_dim_r_q & ~(wr_bytes & 32'h0000ffff)) | (wr_data & wr_bytes & 32'h0000ffff);
   end
   // JOB_THRESHOLD (rw)
   reg [31:0] reg_job_threshold_q;
@@ -266,7 +247,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_threshold_q <= 32'h00000000;
     else if (hit_w_10)
-      reg_job_threshold_q <= (reg_job_threshold_q & ~(wr_bytes & 32'h0000ffff)) | (w_data_q & wr_bytes & 32'h0000ffff);
+      reg_job_threshold_q <= (reg_job_threshold_q & ~(wr_bytes & 32'h0000ffff)) | (wr_data & wr_bytes & 32'h0000ffff);
   end
   // JOB_ADDR_A_LO (rw)
   reg [31:0] reg_job_addr_a_lo_q;
@@ -274,7 +255,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_a_lo_q <= 32'h00000000;
     else if (hit_w_11)
-      reg_job_addr_a_lo_q <= (reg_job_addr_a_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_a_lo_q <= (reg_job_addr_a_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_A_SCALE_LO (rw)
   reg [31:0] reg_job_addr_a_scale_lo_q;
@@ -282,7 +263,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_a_scale_lo_q <= 32'h00000000;
     else if (hit_w_12)
-      reg_job_addr_a_scale_lo_q <= (reg_job_addr_a_scale_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_a_scale_lo_q <= (reg_job_addr_a_scale_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_B_LO (rw)
   reg [31:0] reg_job_addr_b_lo_q;
@@ -290,7 +271,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_b_lo_q <= 32'h00000000;
     else if (hit_w_13)
-      reg_job_addr_b_lo_q <= (reg_job_addr_b_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_b_lo_q <= (reg_job_addr_b_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_B_BYTES (rw)
   reg [31:0] reg_job_b_bytes_q;
@@ -298,7 +279,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_b_bytes_q <= 32'h00000000;
     else if (hit_w_14)
-      reg_job_b_bytes_q <= (reg_job_b_bytes_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_b_bytes_q <= (reg_job_b_bytes_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_MASK_IN_LO (rw)
   reg [31:0] reg_job_addr_mask_in_lo_q;
@@ -306,7 +287,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_mask_in_lo_q <= 32'h00000000;
     else if (hit_w_15)
-      reg_job_addr_mask_in_lo_q <= (reg_job_addr_mask_in_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_mask_in_lo_q <= (reg_job_addr_mask_in_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_OUT_LO (rw)
   reg [31:0] reg_job_addr_out_lo_q;
@@ -314,7 +295,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_out_lo_q <= 32'h00000000;
     else if (hit_w_16)
-      reg_job_addr_out_lo_q <= (reg_job_addr_out_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_out_lo_q <= (reg_job_addr_out_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_OUT_SCALE_LO (rw)
   reg [31:0] reg_job_addr_out_scale_lo_q;
@@ -322,7 +303,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_out_scale_lo_q <= 32'h00000000;
     else if (hit_w_17)
-      reg_job_addr_out_scale_lo_q <= (reg_job_addr_out_scale_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_out_scale_lo_q <= (reg_job_addr_out_scale_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_ADDR_MASK_OUT_LO (rw)
   reg [31:0] reg_job_addr_mask_out_lo_q;
@@ -330,7 +311,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_addr_mask_out_lo_q <= 32'h00000000;
     else if (hit_w_18)
-      reg_job_addr_mask_out_lo_q <= (reg_job_addr_mask_out_lo_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_addr_mask_out_lo_q <= (reg_job_addr_mask_out_lo_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
   // JOB_OUT_MAX (rw)
   reg [31:0] reg_job_out_max_q;
@@ -338,7 +319,7 @@ module default_regfile (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) reg_job_out_max_q <= 32'h00000000;
     else if (hit_w_19)
-      reg_job_out_max_q <= (reg_job_out_max_q & ~(wr_bytes & 32'hffffffff)) | (w_data_q & wr_bytes & 32'hffffffff);
+      reg_job_out_max_q <= (reg_job_out_max_q & ~(wr_bytes & 32'hffffffff)) | (wr_data & wr_bytes & 32'hffffffff);
   end
 
   assign irq_o = |(reg_irq_status_q & reg_irq_enable_q);
@@ -356,45 +337,78 @@ module default_regfile (
   assign s_axil_rdata_o   = r_data_q;
   assign s_axil_rresp_o   = r_resp_q;
 
+  // The read multiplexer as a one-hot AND-OR: one select per register, each register's readable
+  // bits gated by it (only the implemented bits of a register are nonzero).
+  wire rs_0 = (rd_word == ADDR_ID[8-1:2]);
+  wire rs_1 = (rd_word == ADDR_CONFIG[8-1:2]);
+  wire rs_2 = (rd_word == ADDR_CMD[8-1:2]);
+  wire rs_3 = (rd_word == ADDR_STATUS[8-1:2]);
+  wire rs_4 = (rd_word == ADDR_IRQ_ENABLE[8-1:2]);
+  wire rs_5 = (rd_word == ADDR_IRQ_STATUS[8-1:2]);
+  wire rs_6 = (rd_word == ADDR_JOB_MODE[8-1:2]);
+  wire rs_7 = (rd_word == ADDR_JOB_DIM_I[8-1:2]);
+  wire rs_8 = (rd_word == ADDR_JOB_DIM_J[8-1:2]);
+  wire rs_9 = (rd_word == ADDR_JOB_DIM_R[8-1:2]);
+  wire rs_10 = (rd_word == ADDR_JOB_THRESHOLD[8-1:2]);
+  wire rs_11 = (rd_word == ADDR_JOB_ADDR_A_LO[8-1:2]);
+  wire rs_12 = (rd_word == ADDR_JOB_ADDR_A_SCALE_LO[8-1:2]);
+  wire rs_13 = (rd_word == ADDR_JOB_ADDR_B_LO[8-1:2]);
+  wire rs_14 = (rd_word == ADDR_JOB_B_BYTES[8-1:2]);
+  wire rs_15 = (rd_word == ADDR_JOB_ADDR_MASK_IN_LO[8-1:2]);
+  wire rs_16 = (rd_word == ADDR_JOB_ADDR_OUT_LO[8-1:2]);
+  wire rs_17 = (rd_word == ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2]);
+  wire rs_18 = (rd_word == ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2]);
+  wire rs_19 = (rd_word == ADDR_JOB_OUT_MAX[8-1:2]);
+  wire rs_20 = (rd_word == ADDR_JOB_OUT_BYTES[8-1:2]);
+  wire rs_21 = (rd_word == ADDR_PERF_CYCLES_LO[8-1:2]);
+  wire rs_22 = (rd_word == ADDR_PERF_CYCLES_HI[8-1:2]);
+  wire rs_23 = (rd_word == ADDR_PERF_MACS_ISSUED_LO[8-1:2]);
+  wire rs_24 = (rd_word == ADDR_PERF_MACS_ISSUED_HI[8-1:2]);
+  wire rs_25 = (rd_word == ADDR_PERF_MACS_SKIP_IN_LO[8-1:2]);
+  wire rs_26 = (rd_word == ADDR_PERF_MACS_SKIP_IN_HI[8-1:2]);
+  wire rs_27 = (rd_word == ADDR_PERF_MACS_SKIP_OUT_LO[8-1:2]);
+  wire rs_28 = (rd_word == ADDR_PERF_MACS_SKIP_OUT_HI[8-1:2]);
+  wire rs_29 = (rd_word == ADDR_PERF_BYTES_RD_LO[8-1:2]);
+  wire rs_30 = (rd_word == ADDR_PERF_BYTES_RD_HI[8-1:2]);
+  wire rs_31 = (rd_word == ADDR_PERF_BYTES_WR_LO[8-1:2]);
+  wire rs_32 = (rd_word == ADDR_PERF_BYTES_WR_HI[8-1:2]);
   always @* begin
-    rd_data = 32'h0;
-    rd_hit  = 1'b1;
-    case (rd_word)
-      ADDR_ID[8-1:2]: rd_data = 32'h5bf80004;
-      ADDR_CONFIG[8-1:2]: rd_data = 32'h0bbe06dd;
-      ADDR_CMD[8-1:2]: rd_data = 32'h0;
-      ADDR_STATUS[8-1:2]: rd_data = reg_status_i & 32'h000001ff;
-      ADDR_IRQ_ENABLE[8-1:2]: rd_data = reg_irq_enable_q;
-      ADDR_IRQ_STATUS[8-1:2]: rd_data = reg_irq_status_q;
-      ADDR_JOB_MODE[8-1:2]: rd_data = reg_job_mode_q;
-      ADDR_JOB_DIM_I[8-1:2]: rd_data = reg_job_dim_i_q;
-      ADDR_JOB_DIM_J[8-1:2]: rd_data = reg_job_dim_j_q;
-      ADDR_JOB_DIM_R[8-1:2]: rd_data = reg_job_dim_r_q;
-      ADDR_JOB_THRESHOLD[8-1:2]: rd_data = reg_job_threshold_q;
-      ADDR_JOB_ADDR_A_LO[8-1:2]: rd_data = reg_job_addr_a_lo_q;
-      ADDR_JOB_ADDR_A_SCALE_LO[8-1:2]: rd_data = reg_job_addr_a_scale_lo_q;
-      ADDR_JOB_ADDR_B_LO[8-1:2]: rd_data = reg_job_addr_b_lo_q;
-      ADDR_JOB_B_BYTES[8-1:2]: rd_data = reg_job_b_bytes_q;
-      ADDR_JOB_ADDR_MASK_IN_LO[8-1:2]: rd_data = reg_job_addr_mask_in_lo_q;
-      ADDR_JOB_ADDR_OUT_LO[8-1:2]: rd_data = reg_job_addr_out_lo_q;
-      ADDR_JOB_ADDR_OUT_SCALE_LO[8-1:2]: rd_data = reg_job_addr_out_scale_lo_q;
-      ADDR_JOB_ADDR_MASK_OUT_LO[8-1:2]: rd_data = reg_job_addr_mask_out_lo_q;
-      ADDR_JOB_OUT_MAX[8-1:2]: rd_data = reg_job_out_max_q;
-      ADDR_JOB_OUT_BYTES[8-1:2]: rd_data = reg_job_out_bytes_i & 32'hffffffff;
-      ADDR_PERF_CYCLES_LO[8-1:2]: rd_data = reg_perf_cycles_lo_i & 32'hffffffff;
-      ADDR_PERF_CYCLES_HI[8-1:2]: rd_data = reg_perf_cycles_hi_i & 32'hffffffff;
-      ADDR_PERF_MACS_ISSUED_LO[8-1:2]: rd_data = reg_perf_macs_issued_lo_i & 32'hffffffff;
-      ADDR_PERF_MACS_ISSUED_HI[8-1:2]: rd_data = reg_perf_macs_issued_hi_i & 32'hffffffff;
-      ADDR_PERF_MACS_SKIP_IN_LO[8-1:2]: rd_data = reg_perf_macs_skip_in_lo_i & 32'hffffffff;
-      ADDR_PERF_MACS_SKIP_IN_HI[8-1:2]: rd_data = reg_perf_macs_skip_in_hi_i & 32'hffffffff;
-      ADDR_PERF_MACS_SKIP_OUT_LO[8-1:2]: rd_data = reg_perf_macs_skip_out_lo_i & 32'hffffffff;
-      ADDR_PERF_MACS_SKIP_OUT_HI[8-1:2]: rd_data = reg_perf_macs_skip_out_hi_i & 32'hffffffff;
-      ADDR_PERF_BYTES_RD_LO[8-1:2]: rd_data = reg_perf_bytes_rd_lo_i & 32'hffffffff;
-      ADDR_PERF_BYTES_RD_HI[8-1:2]: rd_data = reg_perf_bytes_rd_hi_i & 32'hffffffff;
-      ADDR_PERF_BYTES_WR_LO[8-1:2]: rd_data = reg_perf_bytes_wr_lo_i & 32'hffffffff;
-      ADDR_PERF_BYTES_WR_HI[8-1:2]: rd_data = reg_perf_bytes_wr_hi_i & 32'hffffffff;
-      default: rd_hit = 1'b0;
-    endcase
+    rd_data = 32'h0
+      | ({32{ rs_0 }} & 32'h5bf80004)
+      | ({32{ rs_1 }} & 32'h0bbe06dd)
+      | ({32{ rs_3 }} & reg_status_i & 32'h000001ff)
+      | ({32{ rs_4 }} & reg_irq_enable_q)
+      | ({32{ rs_5 }} & reg_irq_status_q)
+      | ({32{ rs_6 }} & reg_job_mode_q)
+      | ({32{ rs_7 }} & reg_job_dim_i_q)
+      | ({32{ rs_8 }} & reg_job_dim_j_q)
+      | ({32{ rs_9 }} & reg_job_dim_r_q)
+      | ({32{ rs_10 }} & reg_job_threshold_q)
+      | ({32{ rs_11 }} & reg_job_addr_a_lo_q)
+      | ({32{ rs_12 }} & reg_job_addr_a_scale_lo_q)
+      | ({32{ rs_13 }} & reg_job_addr_b_lo_q)
+      | ({32{ rs_14 }} & reg_job_b_bytes_q)
+      | ({32{ rs_15 }} & reg_job_addr_mask_in_lo_q)
+      | ({32{ rs_16 }} & reg_job_addr_out_lo_q)
+      | ({32{ rs_17 }} & reg_job_addr_out_scale_lo_q)
+      | ({32{ rs_18 }} & reg_job_addr_mask_out_lo_q)
+      | ({32{ rs_19 }} & reg_job_out_max_q)
+      | ({32{ rs_20 }} & reg_job_out_bytes_i & 32'hffffffff)
+      | ({32{ rs_21 }} & reg_perf_cycles_lo_i & 32'hffffffff)
+      | ({32{ rs_22 }} & reg_perf_cycles_hi_i & 32'hffffffff)
+      | ({32{ rs_23 }} & reg_perf_macs_issued_lo_i & 32'hffffffff)
+      | ({32{ rs_24 }} & reg_perf_macs_issued_hi_i & 32'hffffffff)
+      | ({32{ rs_25 }} & reg_perf_macs_skip_in_lo_i & 32'hffffffff)
+      | ({32{ rs_26 }} & reg_perf_macs_skip_in_hi_i & 32'hffffffff)
+      | ({32{ rs_27 }} & reg_perf_macs_skip_out_lo_i & 32'hffffffff)
+      | ({32{ rs_28 }} & reg_perf_macs_skip_out_hi_i & 32'hffffffff)
+      | ({32{ rs_29 }} & reg_perf_bytes_rd_lo_i & 32'hffffffff)
+      | ({32{ rs_30 }} & reg_perf_bytes_rd_hi_i & 32'hffffffff)
+      | ({32{ rs_31 }} & reg_perf_bytes_wr_lo_i & 32'hffffffff)
+      | ({32{ rs_32 }} & reg_perf_bytes_wr_hi_i & 32'hffffffff)
+      ;
+    // every mapped register answers OKAY, the w1p ones too (they read 0)
+    rd_hit = 1'b0 | rs_0 | rs_1 | rs_2 | rs_3 | rs_4 | rs_5 | rs_6 | rs_7 | rs_8 | rs_9 | rs_10 | rs_11 | rs_12 | rs_13 | rs_14 | rs_15 | rs_16 | rs_17 | rs_18 | rs_19 | rs_20 | rs_21 | rs_22 | rs_23 | rs_24 | rs_25 | rs_26 | rs_27 | rs_28 | rs_29 | rs_30 | rs_31 | rs_32;
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
