@@ -257,13 +257,8 @@ export function coreModules(
   macDoc: string,
 ): ModuleInstance[] {
   const p = d.name;
-  const rq = requantParams(
-    core.k,
-    core.accW,
-    d.numerics.rounding,
-    core.jW + core.obW,
-    d.array.requantElems,
-  );
+  // the output stage's tag is the block only: rows leave in order, so the core counts them
+  const rq = requantParams(core.k, core.accW, d.numerics.rounding, core.obW, d.array.requantElems);
   const names = {
     mac: `${p}_core_mac`,
     sdpRam: `${p}_sdp_ram`,
@@ -348,6 +343,9 @@ export function coreModules(
         rqPExpBits: rq.pExpBits,
         oneOutBlk: core.nOutBlk === 1,
         onePhys: core.TP === 1,
+        // one MAC unit, one output block a row, a serial output stage of one element a step: the
+        // row's results are a RAM the output stage reads an element a step (no rotating register)
+        resRam: core.TP === 1 && core.nOutBlk === 1 && rq.serial && rq.p === 1,
         aWords2: 2 * core.passes * core.aWords,
         aRamW: core.aWordW + 1 + core.psLog,
         blkMax2: 2 * core.passes * core.blkMax,

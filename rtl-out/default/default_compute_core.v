@@ -135,10 +135,10 @@ module default_compute_core (
   reg                 busy_q;
   reg                 done_q;
   wire                job_accept;   // a job starts
-  // Row results to the output stage: captured when all TP units have row cap_row's result.
+  // Row results to the output stage: captured when all TP units have the next row's result. Rows are captured, and leave the core, in
+  // order, so no row index travels with them: the output's row is the count of rows that left.
   wire                capture;
   wire                res_free;
-  wire [JW-1:0]       cap_row;
   wire [TP*ACC_W-1:0] cap_acc;
   wire [TP*9-1:0]     cap_exp;
   wire [TP-1:0]       cap_nan;
@@ -467,14 +467,7 @@ module default_compute_core (
     end
   endgenerate
 
-  reg [JW-1:0] cap_row_q;       // rows captured in this job
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) cap_row_q <= {JW{1'b0}};
-    else if (job_accept) cap_row_q <= {JW{1'b0}};
-    else if (capture) cap_row_q <= cap_row_q + 1'b1;
-  end
   assign capture = (&lane_rdy) & res_free;
-  assign cap_row = cap_row_q;
 
   // ------------------------------------------------------------------ lanes
   generate
@@ -520,7 +513,6 @@ module default_compute_core (
   reg [T*ACC_W-1:0] res_acc_q;
   reg [T*9-1:0]     res_exp_q;
   reg [T-1:0]       res_nan_q;
-  reg [JW-1:0]      res_row_q;
   reg [OBW-1:0]     res_blk_q;
   wire              rq_in_ready;
   wire              take = res_full_q & rq_in_ready;
@@ -530,11 +522,9 @@ module default_compute_core (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       res_full_q <= 1'b0;
-      res_row_q  <= {JW{1'b0}};
       res_blk_q  <= {OBW{1'b0}};
     end else if (capture) begin
       res_full_q <= 1'b1;
-      res_row_q  <= cap_row;
       res_blk_q  <= {OBW{1'b0}};
     end else if (take) begin
       res_blk_q <= res_blk_q + 1'b1;
@@ -554,25 +544,25 @@ module default_compute_core (
   wire [1024-1:0] blk_acc = res_acc_q[res_blk_q*(1024) +: 1024];
   wire [K*9-1:0]     blk_exp = res_exp_q[res_blk_q*(K*9) +: K*9];
   wire [K-1:0]       blk_nan = res_nan_q[res_blk_q*K +: K];
-  wire [JW+OBW-1:0]  rq_tag;
+  wire [OBW-1:0]     rq_tag;       // the block
   wire               rq_out_valid;
   default_bfp8_requant u_requant (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .relu_i(relu_q), .thr_tm_i(tm_q), .thr_te_i(te_q),
     .in_valid_i(res_full_q), .in_ready_o(rq_in_ready),
     .in_acc_i(blk_acc), .in_exp_i(blk_exp), .in_nan_i(blk_nan),
-    .in_tag_i({res_row_q, res_blk_q}),
+    .in_tag_i(res_blk_q),
     .out_valid_o(rq_out_valid), .out_ready_i(out_ready_i),
     .out_scale_o(out_scale_o), .out_q_o(out_q_o), .out_nz_o(out_nz_o), .out_tag_o(rq_tag));
   assign out_valid_o = rq_out_valid;
-  assign out_row_o   = rq_tag[OBW +: JW];
-  assign out_blk_o   = rq_tag[OBW-1:0];
+  assign out_blk_o   = rq_tag;
 
   // ------------------------------------------------------------------ completion, counters
   assign busy_o = busy_q;
   assign done_o = done_q;
-  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag[OBW-1:0] == NB_LAST);
-  reg  [JW:0] rows_out_q;    // rows whose last block left the core
+  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag == NB_LAST);
+  reg  [JW:0] rows_out_q;    // rows whose last block left the core: the row of the output block
+  assign out_row_o = rows_out_q[JW-1:0];
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       busy_q       <= 1'b0;

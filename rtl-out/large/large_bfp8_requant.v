@@ -27,13 +27,13 @@ module large_bfp8_requant (
   input  wire [1280-1:0]  in_acc_i,    // K accumulators m, element t in bits t*ACC_W +: ACC_W
   input  wire [288-1:0]   in_exp_i,    // K exponent sums E (9 bits each)
   input  wire [32-1:0]            in_nan_i,    // K NaN flags
-  input  wire [14-1:0]            in_tag_i,    // carried to the output unchanged
+  input  wire [3-1:0]            in_tag_i,    // carried to the output unchanged
   output wire                    out_valid_o,
   input  wire                    out_ready_i,
   output wire [7:0]              out_scale_o, // biased E8M0 scale
   output wire [256-1:0]      out_q_o,     // K codes, element t in bits 8t+7:8t
   output wire [32-1:0]            out_nz_o,    // element t is non-zero (the ReLU mask in FP)
-  output wire [14-1:0]            out_tag_o
+  output wire [3-1:0]            out_tag_o
 );
   localparam integer K = 32;
   localparam integer ACC_W = 40;
@@ -523,7 +523,7 @@ module large_bfp8_requant (
   reg [K*9-1:0]     s1_exp_q;
   reg               s1_nz_q, s1_nan_q;
   reg [10:0]        s1_lmax_q;
-  reg [14-1:0] s1_tag_q;
+  reg [3-1:0] s1_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_valid_q <= 1'b0;
@@ -533,7 +533,7 @@ module large_bfp8_requant (
       s1_nz_q    <= 1'b0;
       s1_nan_q   <= 1'b0;
       s1_lmax_q  <= 11'd0;
-      s1_tag_q   <= 14'd0;
+      s1_tag_q   <= 3'd0;
     end else if (en1) begin
       s1_valid_q <= in_valid_i;
       s1_mag_q   <= { mag_31, mag_30, mag_29, mag_28, mag_27, mag_26, mag_25, mag_24, mag_23, mag_22, mag_21, mag_20, mag_19, mag_18, mag_17, mag_16, mag_15, mag_14, mag_13, mag_12, mag_11, mag_10, mag_9, mag_8, mag_7, mag_6, mag_5, mag_4, mag_3, mag_2, mag_1, mag_0 };
@@ -792,14 +792,14 @@ module large_bfp8_requant (
   reg [7:0]        s2_scale_q;
   reg [K*8-1:0]    s2_q_q;
   reg [K-1:0]      s2_nz_q;
-  reg [14-1:0] s2_tag_q;
+  reg [3-1:0] s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s2_valid_q <= 1'b0;
       s2_scale_q <= 8'd0;
       s2_q_q     <= {K*8{1'b0}};
       s2_nz_q    <= {K{1'b0}};
-      s2_tag_q   <= 14'd0;
+      s2_tag_q   <= 3'd0;
     end else if (en2) begin
       s2_valid_q <= s1_valid_q;
       s2_scale_q <= scale;

@@ -137,10 +137,10 @@ module large_compute_core (
   reg                 busy_q;
   reg                 done_q;
   wire                job_accept;   // a job starts
-  // Row results to the output stage: captured when all TP units have row cap_row's result.
+  // Row results to the output stage: captured when all TP units have the next row's result. Rows are captured, and leave the core, in
+  // order, so no row index travels with them: the output's row is the count of rows that left.
   wire                capture;
   wire                res_free;
-  wire [JW-1:0]       cap_row;
   wire [TP*ACC_W-1:0] cap_acc;
   wire [TP*9-1:0]     cap_exp;
   wire [TP-1:0]       cap_nan;
@@ -163,8 +163,8 @@ module large_compute_core (
     .clk_i(clk_i), .we_i(b_we_i), .waddr_i(b_addr_i), .wdata_i(b_data_i),
     .re_i(adv), .raddr_i(b_raddr), .rdata_o(b_rdata));
 
-  reg  [JW-1:0]          row_raddr;
-  reg                    row_re;
+  reg                    row_re;          // read row j_q's table and mask words
+  wire [JW-1:0]          row_raddr;
   wire [29-1:0]     rp_rdata;
   wire [T-1:0]           m_rdata;
   large_sdp_ram #(.W(29), .D(2048), .AW(JW)) u_rowptr (
@@ -178,14 +178,15 @@ module large_compute_core (
   localparam [1:0] S_IDLE = 2'd0, S_FETCH = 2'd1, S_START = 2'd2, S_ISSUE = 2'd3;
   reg  [1:0]     state_q;
   reg  [JW:0]    j_q;           // row being issued
+  assign row_raddr = j_q[JW-1:0];
   reg  [EW-1:0]  ptr_q;         // next entry
   reg  [CEW-1:0] remain_q;      // entries left in the row
   reg            dummy_q;       // the row is skipped: one empty beat
   reg  [LW:0]    pc_q;          // computed lanes of the row
 
-  // Row-information FIFO: computed-lane mask and row index of each row in flight.
+  // Row-information FIFO: computed-lane mask of each row in flight. Rows are captured in the order they are issued, so
+  // no row index is kept.
   reg  [TP-1:0]  fifo_mask [0:FD-1];
-  reg  [JW-1:0]  fifo_row  [0:FD-1];
   reg  [2:0]     fifo_wp_q, fifo_rp_q;
   reg  [3:0]     fifo_n_q;
   wire           fifo_push;
@@ -222,7 +223,6 @@ module large_compute_core (
       dummy_q   <= 1'b0;
       pc_q      <= {(LW+1){1'b0}};
       row_re    <= 1'b0;
-      row_raddr <= {JW{1'b0}};
       bank_q    <= 1'b0;
       cnt_out_skip_q  <= 21'd0;
       cnt_rows_skip_q <= 13'd0;
@@ -240,8 +240,7 @@ module large_compute_core (
           j_q       <= {(JW+1){1'b0}};
           cnt_out_skip_q  <= 21'd0;
           cnt_rows_skip_q <= 13'd0;
-          row_re    <= 1'b1;
-          row_raddr <= {JW{1'b0}};
+          row_re    <= 1'b1;      // row 0 (j_q is 0 next cycle)
           state_q   <= S_FETCH;
         end
         S_FETCH: state_q <= S_START;  // row table and mask words arrive
@@ -260,8 +259,7 @@ module large_compute_core (
           if (remain_q == { {(CEW-1){1'b0}}, 1'b1}) begin
             if (j_q + 1'b1 == rows_q) state_q <= S_IDLE;
             else begin
-              row_re    <= 1'b1;
-              row_raddr <= j_q[JW-1:0] + 1'b1;
+              row_re    <= 1'b1;    // row j_q + 1, which j_q holds next cycle
               state_q   <= S_FETCH;
             end
             j_q <= j_q + 1'b1;
@@ -345,7 +343,6 @@ module large_compute_core (
     end
   endgenerate
   assign cap_nan = (pe_nan | nan_a) & head_mask;
-  assign cap_row = fifo_row[fifo_rp_q];
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -361,7 +358,6 @@ module large_compute_core (
   always @(posedge clk_i) begin
     if (fifo_push) begin
       fifo_mask[fifo_wp_q] <= pass_mask;
-      fifo_row[fifo_wp_q]  <= j_q[JW-1:0];
     end
   end
 
@@ -409,7 +405,6 @@ module large_compute_core (
   reg [T*ACC_W-1:0] res_acc_q;
   reg [T*9-1:0]     res_exp_q;
   reg [T-1:0]       res_nan_q;
-  reg [JW-1:0]      res_row_q;
   reg [OBW-1:0]     res_blk_q;
   wire              rq_in_ready;
   wire              take = res_full_q & rq_in_ready;
@@ -419,11 +414,9 @@ module large_compute_core (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       res_full_q <= 1'b0;
-      res_row_q  <= {JW{1'b0}};
       res_blk_q  <= {OBW{1'b0}};
     end else if (capture) begin
       res_full_q <= 1'b1;
-      res_row_q  <= cap_row;
       res_blk_q  <= {OBW{1'b0}};
     end else if (take) begin
       res_blk_q <= res_blk_q + 1'b1;
@@ -443,25 +436,25 @@ module large_compute_core (
   wire [1280-1:0] blk_acc = res_acc_q[res_blk_q*(1280) +: 1280];
   wire [K*9-1:0]     blk_exp = res_exp_q[res_blk_q*(K*9) +: K*9];
   wire [K-1:0]       blk_nan = res_nan_q[res_blk_q*K +: K];
-  wire [JW+OBW-1:0]  rq_tag;
+  wire [OBW-1:0]     rq_tag;       // the block
   wire               rq_out_valid;
   large_bfp8_requant u_requant (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .relu_i(relu_q), .thr_tm_i(tm_q), .thr_te_i(te_q),
     .in_valid_i(res_full_q), .in_ready_o(rq_in_ready),
     .in_acc_i(blk_acc), .in_exp_i(blk_exp), .in_nan_i(blk_nan),
-    .in_tag_i({res_row_q, res_blk_q}),
+    .in_tag_i(res_blk_q),
     .out_valid_o(rq_out_valid), .out_ready_i(out_ready_i),
     .out_scale_o(out_scale_o), .out_q_o(out_q_o), .out_nz_o(out_nz_o), .out_tag_o(rq_tag));
   assign out_valid_o = rq_out_valid;
-  assign out_row_o   = rq_tag[OBW +: JW];
-  assign out_blk_o   = rq_tag[OBW-1:0];
+  assign out_blk_o   = rq_tag;
 
   // ------------------------------------------------------------------ completion, counters
   assign busy_o = busy_q;
   assign done_o = done_q;
-  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag[OBW-1:0] == NB_LAST);
-  reg  [JW:0] rows_out_q;    // rows whose last block left the core
+  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag == NB_LAST);
+  reg  [JW:0] rows_out_q;    // rows whose last block left the core: the row of the output block
+  assign out_row_o = rows_out_q[JW-1:0];
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       busy_q       <= 1'b0;

@@ -30,19 +30,20 @@ module tiny_bfp8_requant (
   input  wire [7:0]              thr_te_i,    // threshold exponent, two's complement
   input  wire                    in_valid_i,
   output wire                    in_ready_o,
-  // The holder of the block rotates it by P elements on each in_step_o, so the step's P elements
-  // are always its elements 0 .. P-1 (no element multiplexer here).
+  // The holder of the block moves it by P elements on each in_step_o (the core rotates its result
+  // register, or steps the read address of its result RAM), so the step's P elements are always
+  // on in_acc_i / in_exp_i (no element multiplexer here).
   output wire                    in_step_o,   // the step's elements are read: rotate the block
   input  wire [24-1:0]  in_acc_i,    // the step's P accumulators m, element j in bits j*ACC_W +: ACC_W
   input  wire [9-1:0]   in_exp_i,    // their exponent sums E (9 bits each)
   input  wire [8-1:0]            in_nan_i,    // K NaN flags
-  input  wire [8-1:0]            in_tag_i,    // carried to the output unchanged
+  input  wire [1-1:0]            in_tag_i,    // carried to the output unchanged
   output wire                    out_valid_o,
   input  wire                    out_ready_i,
   output wire [7:0]              out_scale_o, // biased E8M0 scale
   output wire [64-1:0]      out_q_o,     // K codes, element t in bits 8t+7:8t
   output wire [8-1:0]            out_nz_o,    // element t is non-zero (the ReLU mask in FP)
-  output wire [8-1:0]            out_tag_o
+  output wire [1-1:0]            out_tag_o
 );
   localparam integer K = 8;
   localparam integer ACC_W = 24;
@@ -181,7 +182,7 @@ module tiny_bfp8_requant (
   // leaves Y the cycle after C1, long before the next block's derive steps (k / P + 1 cycles
   // later and after) replaces the scale, threshold and NaN registers C2 reads.
   reg                ylast_q;
-  reg  [8-1:0] ytag_q;
+  reg  [1-1:0] ytag_q;
   // element 0 of the step
   wire signed [11:0] r_0  = r_base_q - $signed({3'b000, xe_0_q });
   wire [XRW-1:0]     rr_0 = (r_0[11:XRW] != {(12-XRW){1'b0}}) ? {XRW{1'b1}} : r_0[XRW-1:0];
@@ -205,7 +206,7 @@ module tiny_bfp8_requant (
   reg [7:0]          oscale_q;
   reg [K*8-1:0]      oq_q;       // codes: a step's P codes shift in from the top
   reg [K-1:0]        onz_q;
-  reg [8-1:0] otag_q;
+  reg [1-1:0] otag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ph_q     <= S_SCALE;
@@ -227,12 +228,12 @@ module tiny_bfp8_requant (
       s_unb_q   <= 12'sd0;
       yv_q       <= 1'b0;
       ylast_q    <= 1'b0;
-      ytag_q     <= 8'd0;
+      ytag_q     <= 1'd0;
       ov_q     <= 1'b0;
       oscale_q <= 8'd0;
       oq_q     <= {K*8{1'b0}};
       onz_q    <= {K{1'b0}};
-      otag_q   <= 8'd0;
+      otag_q   <= 1'd0;
     end else begin
       // R
       if (rd) begin

@@ -138,11 +138,11 @@ module tiny_compute_core (
   reg                 busy_q;
   reg                 done_q;
   wire                job_accept;   // a job starts
-  // Row results to the output stage: captured when all TP units have row cap_row's result
-  // (of pass cap_pass: lanes cap_pass * TP ..).
+  // Row results to the output stage: captured when all TP units have the next row's result
+  // (of pass cap_pass: lanes cap_pass * TP ..). Rows are captured, and leave the core, in
+  // order, so no row index travels with them: the output's row is the count of rows that left.
   wire                capture;
   wire                res_free;
-  wire [JW-1:0]       cap_row;
   wire [TP*ACC_W-1:0] cap_acc;
   wire [TP*9-1:0]     cap_exp;
   wire [TP-1:0]       cap_nan;
@@ -169,8 +169,8 @@ module tiny_compute_core (
     .clk_i(clk_i), .we_i(b_we_i), .waddr_i(b_addr_i), .wdata_i(b_data_i),
     .re_i(adv), .raddr_i(b_raddr), .rdata_o(b_rdata));
 
-  reg  [JW-1:0]          row_raddr;
-  reg                    row_re;
+  reg                    row_re;          // read row j_q's table and mask words
+  wire [JW-1:0]          row_raddr;
   wire [17-1:0]     rp_rdata;
   wire [T-1:0]           m_rdata;
   tiny_sdp_ram #(.W(17), .D(128), .AW(JW)) u_rowptr (
@@ -184,16 +184,17 @@ module tiny_compute_core (
   localparam [1:0] S_IDLE = 2'd0, S_FETCH = 2'd1, S_START = 2'd2, S_ISSUE = 2'd3;
   reg  [1:0]     state_q;
   reg  [JW:0]    j_q;           // row being issued
+  assign row_raddr = j_q[JW-1:0];
   reg  [EW-1:0]  ptr_q;         // next entry
   reg  [CEW-1:0] remain_q;      // entries left in the row
   reg            dummy_q;       // the row is skipped: one empty beat
   reg  [LW:0]    pc_q;          // computed lanes of the row (of the pass)
   reg  [PSW-1:0] pass_q;        // pass over the row: lanes pass_q * TP .. pass_q * TP + TP-1
 
-  // Row-information FIFO: computed-lane mask and row index of each row pass in flight.
+  // Row-information FIFO: computed-lane mask of each row pass in flight. Rows and
+  // passes are captured in the order they are issued (every row has all its passes), so
+  // the captured pass is a counter, not a FIFO entry.
   reg  [TP-1:0]  fifo_mask [0:FD-1];
-  reg  [JW-1:0]  fifo_row  [0:FD-1];
-  reg  [PSW-1:0] fifo_pass [0:FD-1];
   reg  [2:0]     fifo_wp_q, fifo_rp_q;
   reg  [3:0]     fifo_n_q;
   wire           fifo_push;
@@ -233,7 +234,6 @@ module tiny_compute_core (
       pc_q      <= {(LW+1){1'b0}};
       pass_q    <= {PSW{1'b0}};
       row_re    <= 1'b0;
-      row_raddr <= {JW{1'b0}};
       bank_q    <= 1'b0;
       cnt_out_skip_q  <= 12'd0;
       cnt_rows_skip_q <= 9'd0;
@@ -251,8 +251,7 @@ module tiny_compute_core (
           j_q       <= {(JW+1){1'b0}};
           cnt_out_skip_q  <= 12'd0;
           cnt_rows_skip_q <= 9'd0;
-          row_re    <= 1'b1;
-          row_raddr <= {JW{1'b0}};
+          row_re    <= 1'b1;      // row 0 (j_q is 0 next cycle)
           state_q   <= S_FETCH;
         end
         S_FETCH: state_q <= S_START;  // row table and mask words arrive
@@ -277,8 +276,7 @@ module tiny_compute_core (
             pass_q <= {PSW{1'b0}};
             if (j_q + 1'b1 == rows_q) state_q <= S_IDLE;
             else begin
-              row_re    <= 1'b1;
-              row_raddr <= j_q[JW-1:0] + 1'b1;
+              row_re    <= 1'b1;    // row j_q + 1, which j_q holds next cycle
               state_q   <= S_FETCH;
             end
             j_q <= j_q + 1'b1;
@@ -359,7 +357,12 @@ module tiny_compute_core (
 
   // Masked lanes give the zero accumulator; a lane's NaN comes from its PE or its A tile.
   wire [TP-1:0]      head_mask = fifo_mask[fifo_rp_q];
-  assign cap_pass = fifo_pass[fifo_rp_q];
+  reg  [PSW-1:0]     cap_pass_q;   // pass of the head: passes 0 .. 2-1 of each row in turn
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cap_pass_q <= {PSW{1'b0}};
+    else if (capture) cap_pass_q <= cap_pass_q + 1'b1;
+  end
+  assign cap_pass = cap_pass_q;
   generate
     for (gl = 0; gl < TP; gl = gl + 1) begin : g_resmask
       assign cap_acc[gl*ACC_W +: ACC_W] = pe_acc[gl*ACC_W +: ACC_W] & {ACC_W{head_mask[gl]}};
@@ -367,7 +370,6 @@ module tiny_compute_core (
     end
   endgenerate
   assign cap_nan = (pe_nan | nan_a) & head_mask;
-  assign cap_row = fifo_row[fifo_rp_q];
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -383,8 +385,6 @@ module tiny_compute_core (
   always @(posedge clk_i) begin
     if (fifo_push) begin
       fifo_mask[fifo_wp_q] <= pass_mask;
-      fifo_row[fifo_wp_q]  <= j_q[JW-1:0];
-      fifo_pass[fifo_wp_q] <= pass_q;
     end
   end
 
@@ -442,7 +442,6 @@ module tiny_compute_core (
   reg [T*ACC_W-1:0] res_acc_q;
   reg [T*9-1:0]     res_exp_q;
   reg [T-1:0]       res_nan_q;
-  reg [JW-1:0]      res_row_q;
   reg [OBW-1:0]     res_blk_q;
   wire              rq_in_ready;
   wire              take = res_full_q & rq_in_ready;
@@ -467,12 +466,10 @@ module tiny_compute_core (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       res_full_q <= 1'b0;
-      res_row_q  <= {JW{1'b0}};
       res_blk_q  <= {OBW{1'b0}};
     end else if (capture) begin
       // a row's passes fill the register one after the other; the last one makes it full
       res_full_q <= (cap_pass == PASS_LAST);
-      res_row_q  <= cap_row;
       res_blk_q  <= {OBW{1'b0}};
     end else if (take) begin
       res_blk_q <= res_blk_q + 1'b1;
@@ -504,25 +501,25 @@ module tiny_compute_core (
   wire [1*9-1:0]     blk_exp = res_exp_q[1*9-1:0];
   // one block a row: res_blk_q is 0 whenever the output stage reads (res_full_q)
   wire [K-1:0]       blk_nan = res_nan_q;
-  wire [JW+OBW-1:0]  rq_tag;
+  wire [OBW-1:0]     rq_tag;       // the block
   wire               rq_out_valid;
   tiny_bfp8_requant u_requant (
     .clk_i(clk_i), .rst_ni(rst_ni),
     .relu_i(relu_q), .thr_tm_i(tm_q), .thr_te_i(te_q),
     .in_valid_i(res_full_q), .in_ready_o(rq_in_ready), .in_step_o(rq_step),
     .in_acc_i(blk_acc), .in_exp_i(blk_exp), .in_nan_i(blk_nan),
-    .in_tag_i({res_row_q, res_blk_q}),
+    .in_tag_i(res_blk_q),
     .out_valid_o(rq_out_valid), .out_ready_i(out_ready_i),
     .out_scale_o(out_scale_o), .out_q_o(out_q_o), .out_nz_o(out_nz_o), .out_tag_o(rq_tag));
   assign out_valid_o = rq_out_valid;
-  assign out_row_o   = rq_tag[OBW +: JW];
-  assign out_blk_o   = rq_tag[OBW-1:0];
+  assign out_blk_o   = rq_tag;
 
   // ------------------------------------------------------------------ completion, counters
   assign busy_o = busy_q;
   assign done_o = done_q;
-  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag[OBW-1:0] == NB_LAST);
-  reg  [JW:0] rows_out_q;    // rows whose last block left the core
+  wire out_row_done = rq_out_valid & out_ready_i & (rq_tag == NB_LAST);
+  reg  [JW:0] rows_out_q;    // rows whose last block left the core: the row of the output block
+  assign out_row_o = rows_out_q[JW-1:0];
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       busy_q       <= 1'b0;
