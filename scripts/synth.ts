@@ -121,6 +121,11 @@ async function main(argv: string[]): Promise<void> {
       describe:
         "build the board wrapper (<name>_board) for a board: its part (overrides --device), pins (a generated .pcf), clock (the timing target) and LEDs, and a bitstream",
     })
+    .option("mem-bytes", {
+      type: "number",
+      describe:
+        "with --board: bytes of on-chip board memory (a power of two; default: the board's, e.g. 4096 on the hx8k-breakout)",
+    })
     .option("breakdown", {
       type: "boolean",
       default: false,
@@ -135,6 +140,7 @@ async function main(argv: string[]): Promise<void> {
     .conflicts("preset", "desc")
     .conflicts("verilog", ["preset", "desc", "module"])
     .conflicts("board", ["verilog", "module", "top", "pcf"])
+    .implies("mem-bytes", "board")
     .check((x) => {
       if (x.verilog !== undefined && x.top === undefined) throw new Error("--verilog needs --top");
       if (!(x.freq > 0)) throw new Error("--freq must be a positive number of MHz");
@@ -241,7 +247,10 @@ async function main(argv: string[]): Promise<void> {
       mkdirSync(out, { recursive: true });
       const pcf = join(out, `${a.board}.pcf`);
       writeFileSync(pcf, boardPcf(board, m.module));
-      const bp = boardParams(design.desc, { clockHz: board.clockHz, memBytes: board.memBytes });
+      const bp = boardParams(design.desc, {
+        clockHz: board.clockHz,
+        memBytes: a.memBytes ?? board.memBytes,
+      });
       say(
         `board ${board.name}: pins in ${relative(process.cwd(), pcf)}, ${bp.baud} baud, ${bp.memBytes} bytes of memory`,
       );
