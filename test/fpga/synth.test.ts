@@ -65,10 +65,11 @@ function writePe(dir: string, name: string, k: number, lanes: number, acc: numbe
 }
 
 const tiny = elaborate(presetDescription("tiny"));
-// The tiny processor's top level does not fit an iCE40 yet (docs/fpga-tiny-top.md); until it
-// does, the fit-and-route check runs on blocks of it: the PE and the serial output stage on the
-// UP5K, and the compute core (MAC units, buffers, schedule and output stage;
-// docs/fpga-tiny-blocks.md) on the HX8K.
+// The tiny preset's top level does not fit an iCE40 yet (docs/fpga-tiny-top.md), so the
+// fit-and-route check of its own RTL runs on blocks of it: the PE and the serial output stage on
+// the UP5K, and the compute core (MAC units, buffers, schedule and output stage;
+// docs/fpga-tiny-blocks.md) on the HX8K. The whole processor cut down to fit the HX8K, in its
+// board wrapper, is test/fpga/board-fit.test.ts.
 const blocks: [role: string, device: "up5k" | "hx8k", freqMhz: number, part: string][] = [
   ["pe", "up5k", 12, "iCE40UP5K"],
   ["requant", "up5k", 12, "iCE40UP5K"],

@@ -10,15 +10,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
 import { loadDescriptionFile } from "../../generator/load.ts";
-import { Rng } from "../../generator/model/rng.ts";
-import { randomMatrix } from "../../testbench/core.ts";
-import {
-  HostSession,
-  MemImage,
-  fcSteps,
-  hostContext,
-  memBase,
-} from "../../testbench/host/index.ts";
+import { hostContext, memBase, randomFcSession } from "../../testbench/host/index.ts";
 import { startLinkSim } from "../../testbench/host/link-sim.ts";
 import { UartLink, runOverLink } from "../../testbench/host/uart-link.ts";
 import type { Simulator } from "../../testbench/sim.ts";
@@ -32,24 +24,12 @@ describe.each<Simulator>(["verilator", "icarus"])(
   "tiny_hx8k board over the UART with 2 KiB of memory (%s)",
   (sim) => {
     it("runs FP, BP and WG byte-exact against the golden model", async () => {
-      const rng = new Rng(41);
-      const s = new HostSession(ctx, new MemImage({ base: BASE, size: MEM, seed: 41, guard: 8 }));
-      s.checkIdentity();
-      const [M, K, N] = [9, 19, 4];
-      fcSteps(
-        s,
-        {
-          M,
-          K,
-          N,
-          w: randomMatrix(rng, M, K, 1, 6),
-          xT: randomMatrix(rng, N, K, 0.5, 6),
-          dyT: randomMatrix(rng, N, M, 0.4, 6),
-          maskX: new Uint8Array(N * K).map(() => (rng.bernoulli(0.6) ? 1 : 0)),
-        },
-        { label: "fc", wait: "irq", place: { skew: 1 } },
-      );
-      s.end();
+      const layer = { M: 9, K: 19, N: 4, xDensity: 0.5, dyDensity: 0.4, maskDensity: 0.6 };
+      const s = randomFcSession(ctx, { base: BASE, size: MEM }, 41, layer, {
+        label: "fc",
+        wait: "irq",
+        place: { skew: 1 },
+      });
       const ls = await startLinkSim(desc, {
         sim,
         dir: join(REPO_ROOT, "build", "test-sim", "board-hx8k"),

@@ -11,14 +11,11 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
 import { presetDescription } from "../../generator/load.ts";
-import { Rng } from "../../generator/model/rng.ts";
-import { randomMatrix } from "../../testbench/core.ts";
 import {
-  HostSession,
-  MemImage,
-  fcSteps,
+  type HostSession,
   hostContext,
   memBase,
+  randomFcSession,
 } from "../../testbench/host/index.ts";
 import { startLinkSim } from "../../testbench/host/link-sim.ts";
 import { BAD_COMMAND, UartLink, runOverLink } from "../../testbench/host/uart-link.ts";
@@ -32,25 +29,12 @@ const BASE = memBase(ctx.addrWidth, 1 << 16) + (1 << 15);
 const MEM: Record<Simulator, number> = { verilator: 8192, icarus: 4096 };
 
 function session(sim: Simulator, seed: number, wait: "busy" | "done" | "irq"): HostSession {
-  const rng = new Rng(seed);
-  const s = new HostSession(ctx, new MemImage({ base: BASE, size: MEM[sim], seed, guard: 8 }));
-  s.checkIdentity();
-  const [M, K, N] = [10, 21, 5];
-  fcSteps(
-    s,
-    {
-      M,
-      K,
-      N,
-      w: randomMatrix(rng, M, K, 1, 6),
-      xT: randomMatrix(rng, N, K, 0.5, 6),
-      dyT: randomMatrix(rng, N, M, 0.4, 6),
-      maskX: new Uint8Array(N * K).map(() => (rng.bernoulli(0.6) ? 1 : 0)),
-    },
-    { label: "fc", wait, place: { skew: 2 } },
-  );
-  s.end();
-  return s;
+  const layer = { M: 10, K: 21, N: 5, xDensity: 0.5, dyDensity: 0.4, maskDensity: 0.6 };
+  return randomFcSession(ctx, { base: BASE, size: MEM[sim] }, seed, layer, {
+    label: "fc",
+    wait,
+    place: { skew: 2 },
+  });
 }
 
 describe.each<Simulator>(["verilator", "icarus"])(

@@ -12,15 +12,12 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
 import { presetDescription } from "../../generator/load.ts";
-import { Rng } from "../../generator/model/rng.ts";
-import { randomMatrix } from "../../testbench/core.ts";
 import {
-  HostSession,
-  MemImage,
+  type HostSession,
   memBase,
+  randomFcSession,
   type RunOutput,
   SimBackend,
-  fcSteps,
   hostContext,
 } from "../../testbench/host/index.ts";
 import type { Simulator } from "../../testbench/sim.ts";
@@ -31,27 +28,12 @@ const ctx = hostContext(presetDescription("tiny"));
 const BASE = memBase(ctx.addrWidth, MEM);
 
 function session(seed: number): HostSession {
-  const rng = new Rng(seed);
-  const s = new HostSession(ctx, new MemImage({ base: BASE, size: MEM, seed, guard: 8 }));
-  s.checkIdentity();
-  const M = 11;
-  const K = 19;
-  const N = 6;
-  fcSteps(
-    s,
-    {
-      M,
-      K,
-      N,
-      w: randomMatrix(rng, M, K, 1, 6),
-      xT: randomMatrix(rng, N, K, 0.4, 6),
-      dyT: randomMatrix(rng, N, M, 0.3, 6),
-      maskX: new Uint8Array(N * K).map(() => (rng.bernoulli(0.5) ? 1 : 0)),
-    },
-    { label: "fc", wait: ["busy", "irq", "done"], place: { skew: 1 } },
-  );
-  s.end();
-  return s;
+  const layer = { M: 11, K: 19, N: 6, xDensity: 0.4, dyDensity: 0.3, maskDensity: 0.5 };
+  return randomFcSession(ctx, { base: BASE, size: MEM }, seed, layer, {
+    label: "fc",
+    wait: ["busy", "irq", "done"],
+    place: { skew: 1 },
+  });
 }
 
 describe.each<Simulator>(["verilator", "icarus"])("board wrapper over the UART (%s)", (sim) => {

@@ -13,6 +13,7 @@ export * from "./job.ts";
 export * from "./layout.ts";
 export * from "./memory.ts";
 export * from "./program.ts";
+export * from "./random-fc.ts";
 export * from "./runner.ts";
 export * from "./session.ts";
 export * from "./tensors.ts";
