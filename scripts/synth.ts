@@ -14,8 +14,13 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { boardParams } from "../generator/elab/board.ts";
 import type { ResolvedDescription } from "../generator/dsl/description.ts";
-import { type Design, type ModuleInstance, elaborate } from "../generator/elab/elaborate.ts";
-import { BOARD_NAMES, boardDef, boardPcf } from "../generator/fpga/boards.ts";
+import {
+  type Design,
+  DSP_MUL_DEFINE,
+  type ModuleInstance,
+  elaborate,
+} from "../generator/elab/elaborate.ts";
+import { BOARD_NAMES, BOARDS, boardDef, boardPcf } from "../generator/fpga/boards.ts";
 import {
   type AreaBreakdown,
   areaBreakdown,
@@ -106,8 +111,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .option("dsp", {
       type: "boolean",
-      describe:
-        "map the 8 x 8 products to SB_MAC16 DSPs (synth_ice40 -dsp, sources read with -DSPARSETRAIN_DSP_MUL; default: when the part has DSPs; --no-dsp: LUT multipliers)",
+      describe: `map the 8 x 8 products to SB_MAC16 DSPs (synth_ice40 -dsp, sources read with -D${DSP_MUL_DEFINE}; default: when the part has DSPs; --no-dsp: LUT multipliers)`,
     })
     .option("harness", {
       type: "boolean",
@@ -123,8 +127,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .option("mem-bytes", {
       type: "number",
-      describe:
-        "with --board: bytes of on-chip board memory (a power of two; default: the board's, e.g. 4096 on the hx8k-breakout)",
+      describe: `with --board: bytes of on-chip board memory (a power of two; default: the board's: ${BOARD_NAMES.map((n) => `${n} ${BOARDS[n].memBytes}`).join(", ")})`,
     })
     .option("breakdown", {
       type: "boolean",

@@ -18,6 +18,14 @@ export const GENERATOR_VERSION = "0.1.0";
 
 const clog2 = (x: number): number => Math.ceil(Math.log2(x));
 
+/**
+ * Verilog define under which the generated PEs and MAC units write their 8 x 8 products as
+ * `x * y`, so that `synth_ice40 -dsp` maps them to SB_MAC16 blocks; without it they are
+ * hand-built LUT multipliers, smaller than what Yosys makes of `x * y` on a part with no DSPs.
+ * The FPGA flow defines it when it maps to DSPs (generator/fpga/flow.ts).
+ */
+export const DSP_MUL_DEFINE = "SPARSETRAIN_DSP_MUL";
+
 /** Parameters of the BFP8 dot-product PE. */
 export interface PeParams {
   /** Block size (elements per block pair). */
@@ -44,6 +52,8 @@ export interface PeParams {
   shMax: number;
   /** Width of the exponent-sum field (9). */
   expW: number;
+  /** The define that selects the `x * y` product form (DSP_MUL_DEFINE). */
+  dspMulDefine: string;
   /** Lane indices 0..lanes-1. */
   laneIdx: number[];
   /** Balanced adder tree over the lane products sum_0_<i>: one node per adder. */
@@ -121,6 +131,7 @@ export function peParams(k: number, lanes: number, accW: number): PeParams {
     beatBits: 18 + 16 * lanes,
     resBits: 1 + ACC_EXP_WIDTH + accW,
     expW: ACC_EXP_WIDTH,
+    dspMulDefine: DSP_MUL_DEFINE,
     laneIdx: Array.from({ length: lanes }, (_, i) => i),
     adderTree: tree.nodes,
     beatSum: tree.root,

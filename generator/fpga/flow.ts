@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { Design, ModuleInstance } from "../elab/elaborate.ts";
+import { type Design, DSP_MUL_DEFINE, type ModuleInstance } from "../elab/elaborate.ts";
 import { emitRtl, type FileSet, writeFiles } from "../emit/emit.ts";
 import { GenError } from "../errors.ts";
 import { DEVICES, type DeviceName } from "./devices.ts";
@@ -168,12 +168,8 @@ async function toolVersion(cmd: string, arg: string, cwd: string): Promise<strin
   return r.output.trim().split("\n")[0] ?? cmd;
 }
 
-/**
- * Verilog define under which the generated PEs and MAC units write their 8 x 8 products as
- * `x * y`, so that `synth_ice40 -dsp` maps them to SB_MAC16 blocks; without it they are
- * hand-built LUT multipliers, smaller than what Yosys makes of `x * y` on a part with no DSPs.
- */
-export const DSP_MUL_DEFINE = "SPARSETRAIN_DSP_MUL";
+/** The define that selects the PEs' `x * y` products for the DSPs (set in elaboration). */
+export { DSP_MUL_DEFINE };
 
 /** The Yosys `read_verilog` command for one source file of the flow or the area breakdown. */
 export function readVerilogCommand(file: string, o: { dsp: boolean }): string {
