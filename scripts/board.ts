@@ -5,13 +5,14 @@
  * the register file and waited for, the memory is loaded back, and every register read and every
  * byte is compared with the golden model. See docs/board.md.
  *
- *   npm run board -- --port /dev/ttyUSB1                 (an iCEBreaker with the bitstream)
+ *   npm run board -- --port /dev/ttyUSB1                 (an HX8K breakout with the bitstream)
  *   npm run board -- --sim verilator                     (the RTL, through named pipes)
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { boardParams } from "../generator/elab/board.ts";
 import { GenError } from "../generator/errors.ts";
+import { BOARDS, BOARD_NAMES, type BoardName } from "../generator/fpga/boards.ts";
 import { loadDescription } from "../generator/load.ts";
 import { Rng } from "../generator/model/rng.ts";
 import { randomMatrix } from "../testbench/core.ts";
@@ -37,11 +38,19 @@ const a = await yargs(hideBin(process.argv))
     choices: ["verilator", "icarus"] as const,
     describe: "instead of a board: the board wrapper's RTL in this simulator",
   })
-  .option("preset", { type: "string", default: "tiny", describe: "preset or description file" })
+  .option("board", {
+    choices: BOARD_NAMES,
+    default: "hx8k-breakout" as BoardName,
+    describe: "the board the bitstream was built for (sets the default --mem-bytes)",
+  })
+  .option("preset", {
+    type: "string",
+    default: "tiny_hx8k",
+    describe: "preset or description file (the bitstream's; tiny_hx8k fits the HX8K)",
+  })
   .option("mem-bytes", {
     type: "number",
-    default: 8192,
-    describe: "the board memory's size (the bitstream's; a power of two)",
+    describe: `the board memory's size (the bitstream's; a power of two; default the board's: ${BOARD_NAMES.map((b) => `${b} ${BOARDS[b].memBytes}`).join(", ")})`,
   })
   .option("base", {
     type: "number",
@@ -77,7 +86,7 @@ const a = await yargs(hideBin(process.argv))
 
 async function main(): Promise<void> {
   const desc = await loadDescription(a.preset);
-  const bp = boardParams(desc, { memBytes: a.memBytes, baud: a.baud });
+  const bp = boardParams(desc, { memBytes: a.memBytes ?? BOARDS[a.board].memBytes, baud: a.baud });
   const aw = desc.dma.addrWidth;
   const base = a.base ?? memBase(aw, bp.memBytes);
   if (base % bp.memBytes !== 0 || base < 0 || base + bp.memBytes > 2 ** aw)

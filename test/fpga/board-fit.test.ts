@@ -1,7 +1,7 @@
 /**
- * The whole processor on an iCE40: the configuration cut to fit the HX8K
- * (bench/descriptions/tiny_hx8k.ts) in its board wrapper for the hx8k-breakout with 2 KiB of
- * board memory, through the command a user runs (`npm run synth -- --board ...`): Yosys,
+ * The whole processor on an iCE40: the tiny_hx8k preset (tiny cut to fit the HX8K) in its board
+ * wrapper for the hx8k-breakout with the board's 2 KiB of board memory, through the command a
+ * user runs (`npm run synth -- --preset tiny_hx8k --board hx8k-breakout`): Yosys,
  * nextpnr place and route, icepack. It must fit, route, meet the board's 12 MHz clock and give a
  * bitstream. The same RTL runs over the UART in test/sim/board-hx8k.sim.test.ts.
  */
@@ -36,15 +36,13 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 
 describe("the whole processor on the iCE40HX8K", () => {
   it(
-    "tiny_hx8k on the hx8k-breakout (2 KiB memory): fits, routes, meets 12 MHz, bitstream",
+    "tiny_hx8k on the hx8k-breakout (its default 2 KiB memory): fits, routes, meets 12 MHz, bitstream",
     async () => {
       const r = await run([
-        "--desc",
-        join(REPO_ROOT, "bench", "descriptions", "tiny_hx8k.ts"),
+        "--preset",
+        "tiny_hx8k",
         "--board",
         "hx8k-breakout",
-        "--mem-bytes",
-        "2048",
         "--json",
         "--out",
         OUT,

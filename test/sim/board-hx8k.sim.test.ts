@@ -1,6 +1,6 @@
 /**
- * The configuration that fits an iCE40HX8K with its board wrapper
- * (bench/descriptions/tiny_hx8k.ts: one MAC unit, 16-bit counters, one AXI transaction, bursts of
+ * The preset that fits an iCE40HX8K with its board wrapper
+ * (tiny_hx8k in generator/dsl/presets.ts: one MAC unit, 16-bit counters, one AXI transaction, bursts of
  * 4, half buffers) and the 2 KiB board memory it is built with on the hx8k-breakout: the
  * host-side UART client (testbench/host/uart-link.ts) against the board RTL in a co-simulation,
  * an FC layer's FP, BP and WG, every register read and memory byte compared with the golden
@@ -9,15 +9,17 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../generator/emit/render.ts";
-import { loadDescriptionFile } from "../../generator/load.ts";
+import { BOARDS } from "../../generator/fpga/boards.ts";
+import { presetDescription } from "../../generator/load.ts";
 import { hostContext, memBase, randomFcSession } from "../../testbench/host/index.ts";
 import { startLinkSim } from "../../testbench/host/link-sim.ts";
 import { UartLink, runOverLink } from "../../testbench/host/uart-link.ts";
 import type { Simulator } from "../../testbench/sim.ts";
 
-const desc = await loadDescriptionFile(join(REPO_ROOT, "bench", "descriptions", "tiny_hx8k.ts"));
+const desc = presetDescription("tiny_hx8k");
 const ctx = hostContext(desc);
-const MEM = 2048;
+// the memory the hx8k-breakout bitstream is built with (test/fpga/board-fit.test.ts)
+const MEM = BOARDS["hx8k-breakout"].memBytes;
 const BASE = memBase(ctx.addrWidth, MEM);
 
 describe.each<Simulator>(["verilator", "icarus"])(
