@@ -20,7 +20,9 @@
 // Tensor command: cmd_elems_i (the tensor's element count, a multiple of 32) is taken with
 // cmd_valid_i & cmd_ready_o before the tensor's stream; one command waits while the current
 // tensor is read, so the next tensor's words follow without a gap. bus_ready_o is low while no
-// tensor is being read. A count of 0 is a tensor without blocks and without stream.
+// tensor is being read. A count of 0 is a tensor without blocks and without stream: it is taken
+// and done in the same cycle, even while a tensor is read (it never waits), so it costs the stream
+// no cycle.
 //
 // Throughput: one bus word per cycle or one block per cycle, whichever is the bottleneck for the
 // data; the codec adds no bubbles.
@@ -343,7 +345,9 @@ module large_codec_dec (
       end
     end
   end
-  // Tensor commands: started directly when free, else held until the current tensor ends.
+  // Tensor commands: started directly when free, else held until the current tensor ends. A count
+  // of 0 is never held: it has nothing to wait for, and holding it would keep the next command out
+  // until the current tensor ends, a cycle without stream before the next tensor's words.
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       act_q    <= 1'b0;
@@ -356,7 +360,7 @@ module large_codec_dec (
       end else begin
         act_q  <= cmd_valid_i & (cmd_elems_i != 32'd0);
       end
-    end else if (cmd_valid_i & ~pend_q) begin
+    end else if (cmd_valid_i & ~pend_q & (cmd_elems_i != 32'd0)) begin
       pend_q   <= 1'b1;
       pend_n_q <= cmd_elems_i;
     end
