@@ -89,7 +89,21 @@ export interface TensorSetOptions {
   maxFrames?: number;
   /** Densities of the random tensors (one is drawn per tensor). */
   densities?: readonly number[];
+  /**
+   * Add zero-element tensors (decoder commands of count 0): the first tensor, three in a row
+   * between edge cases, one between random tensors and the last one. The encoder has no command
+   * port, so it never sees them (a tensor ends with a block's last flag).
+   */
+  zeroElems?: boolean;
 }
+
+/** A tensor of no elements: a decoder command of count 0 (no blocks, no stream). */
+export function emptyTensor(k: number): BfpStream {
+  return { k, q: new Int8Array(0), scale: new Uint8Array(0) };
+}
+
+/** Whether a test tensor has no elements (the encoder never sees it). */
+export const isEmpty = (x: CodecTensor): boolean => x.t.q.length === 0;
 
 export const DENSITIES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 1] as const;
 
@@ -105,8 +119,13 @@ export function codecTensors(o: TensorSetOptions): CodecTensor[] {
   const add = (kind: string, s: TensorShape): void => {
     out.push({ kind, t: randomTensor(rng, k, s) });
   };
+  const empty = (kind: string): void => {
+    if (o.zeroElems === true) out.push({ kind, t: emptyTensor(k) });
+  };
+  empty("zero elements, first");
   add("all-zero, two frames", { n: 2 * F, density: 0 });
   add("all-non-zero, two frames", { n: 2 * F, density: 1 });
+  for (let i = 0; i < 3; i++) empty("zero elements, three in a row");
   add("one block, zero", { n: k, density: 0 });
   add("one block, full", { n: k, density: 1 });
   add("ragged: a frame and a block", { n: F + k, density: 0.5 });
@@ -137,7 +156,9 @@ export function codecTensors(o: TensorSetOptions): CodecTensor[] {
       clustered,
       nanRate: rng.bernoulli(0.2) ? 0.05 : 0,
     });
+    if (i === Math.floor(o.random / 2)) empty("zero elements, between random tensors");
   }
+  empty("zero elements, last");
   return out;
 }
 
@@ -148,6 +169,8 @@ export interface CodecVectors {
   decCmd: string[];
   decIn: string[];
   decExp: string[];
+  /** Tensors with blocks (the encoder's tensors; the decoder also gets the empty ones' commands). */
+  encTensors: number;
   blocks: number;
   words: number;
   /** Stream bytes and elements over all tensors. */
@@ -184,6 +207,7 @@ export function codecVectors(
     decCmd: [],
     decIn: [],
     decExp: [],
+    encTensors: 0,
     blocks: 0,
     words: 0,
     bytes: 0,
@@ -213,7 +237,11 @@ export function codecVectors(
         hex((BigInt(w === words - 1 ? 1 : 0) << BigInt(W)) | word(enc.bytes, w), W + 1),
       );
     }
-    v.encTot.push(hex((BigInt(enc.nanBlocks) << 32n) | BigInt(enc.bytes.length), 64));
+    // a tensor without blocks has no last block to end it: the encoder never sees it
+    if (nb > 0) {
+      v.encTot.push(hex((BigInt(enc.nanBlocks) << 32n) | BigInt(enc.bytes.length), 64));
+      v.encTensors++;
+    }
     v.decCmd.push(hex(BigInt(t.q.length), 32));
     let dec: ReturnType<typeof decode>;
     try {
@@ -262,7 +290,10 @@ export interface CodecUnitOptions {
   only?: "enc" | "dec";
   /** Damage the decoder's stream; the decoder must then raise err_o (blocks are not compared). */
   corruptStream?: StreamCorruption;
-  /** From this tensor on, no side stalls (tensors measured for steady-state throughput). */
+  /**
+   * From this tensor on (an index into the unit's tensors), no side stalls (tensors measured for
+   * steady-state throughput).
+   */
   fullRateFrom?: number;
 }
 
@@ -290,7 +321,11 @@ export interface CodecUnitResult {
   modelRejects: boolean;
   /** The RTL decoder raised err_o (units with a corrupted stream). */
   flagged: boolean;
-  /** Cycle at which each tensor's last bus word (encoder) / last block (decoder) was accepted. */
+  /**
+   * Cycle at which each tensor's last bus word (encoder) / last block (decoder) was accepted,
+   * indexed like the unit's tensors. A zero-element tensor has neither: it gets the previous
+   * tensor's cycle (and 0 dead cycles), or none when it comes before every other tensor.
+   */
   encDone: number[];
   decDone: number[];
   /** Dead cycles (see encDead) attributed to each tensor, in the no-stall phase. */
@@ -389,6 +424,8 @@ export function runCodecBench(
   const seed = (): string => ((rng.u32() | 1) >>> 0).toString(16).padStart(8, "0");
   const sources = [join(work, "tb.sv")];
   const stats: CodecUnitResult[] = [];
+  /** Per unit: the indices of its tensors with blocks (a side's n-th tensor is the n-th of them). */
+  const withBlocksOf: number[][] = [];
   let timeout = 2000;
   const ctx = units.map((u) => {
     const uo = u.opts ?? {};
@@ -397,6 +434,11 @@ export function runCodecBench(
     if (uo.corruptDecBlock !== undefined) flipLast(v.decExp, uo.corruptDecBlock);
     const k = u.p.k;
     const W = u.p.busBits;
+    // The testbench counts a side's tensors by last flags (blocks, words), which a zero-element
+    // tensor has none of: its tensor indices are those of the tensors with blocks.
+    const withBlocks = u.tensors.flatMap((x, i) => (isEmpty(x) ? [] : [i]));
+    const sideIndex = (i: number): number => withBlocks.filter((j) => j < i).length;
+    withBlocksOf.push(withBlocks);
     const f = (name: string): string => join(work, `${u.tag}_${name}`);
     writeHex(f("enc_in.hex"), v.encIn, 9 + 8 * k);
     writeHex(f("enc_exp.hex"), v.encExp, W + 1);
@@ -446,15 +488,16 @@ export function runCodecBench(
       format: u.p.format,
       k,
       busBits: W,
-      tensors: uo.only === "dec" ? 0 : u.tensors.length,
+      tensors: uo.only === "dec" ? 0 : v.encTensors,
       decTensors: uo.only === "enc" ? 0 : u.tensors.length,
+      decIdleFrom: (withBlocks.at(-1) ?? -1) + 1,
       encBlocks: uo.only === "dec" ? 0 : v.blocks,
       encWords: uo.only === "dec" ? 0 : v.words,
       decWords: uo.only === "enc" ? 0 : v.words,
       decBlocks: uo.only === "enc" ? 0 : v.blocks,
       ...pct,
       expectErr: uo.corruptStream !== undefined,
-      fullFrom: uo.fullRateFrom ?? 1 << 30,
+      fullFrom: uo.fullRateFrom === undefined ? 1 << 30 : sideIndex(uo.fullRateFrom),
       seedEi: seed(),
       seedEo: seed(),
       seedDi: seed(),
@@ -496,8 +539,31 @@ export function runCodecBench(
     st.decFull = Number(m[6]);
     st.decDead = Number(m[7]);
   }
+  for (const [ui, st] of stats.entries())
+    reindex(st, withBlocksOf[ui] ?? [], units[ui]?.tensors.length ?? 0);
   const c = res.passLine?.match(/(\d+) cycles/);
   return { ...res, units: stats, cycles: c?.[1] === undefined ? undefined : Number(c[1]) };
+}
+
+/**
+ * From the sides' tensor order (tensors with blocks only) to the unit's: a zero-element tensor
+ * completes with the tensor before it (no cycles of its own, no dead cycles).
+ */
+function reindex(st: CodecUnitResult, withBlocks: readonly number[], n: number): void {
+  const spread = (side: number[], fill: (prev: number | undefined) => number | undefined) => {
+    const out: number[] = [];
+    if (side.length === 0) return out;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const v = withBlocks[j] === i ? side[j++] : fill(out[i - 1]);
+      if (v !== undefined) out[i] = v;
+    }
+    return out;
+  };
+  st.encDone = spread(st.encDone, (prev) => prev);
+  st.decDone = spread(st.decDone, (prev) => prev);
+  st.encTensorDead = spread(st.encTensorDead, () => 0);
+  st.decTensorDead = spread(st.decTensorDead, () => 0);
 }
 
 export function isCodecFormat(s: string): s is CodecFormat {
@@ -510,7 +576,10 @@ export const RATE_DENSITIES = [1, 0.5, 0.1, 0.01, 0] as const;
 /**
  * Throughput tensors: for every density, `repeat` tensors of `frames` frames with independent
  * random masks; the last of each group is measured (the others let the pipeline settle at the
- * density: the buffers may still hold up to two frames of the previous density).
+ * density: the buffers may still hold up to two frames of the previous density). With
+ * `zerosBefore`, entry d zero-element tensors (decoder commands of count 0) come right before the
+ * measured tensor of density d, and one more after the last tensor: the measured tensor must
+ * still run at the bound.
  */
 export function rateTensors(
   k: number,
@@ -519,14 +588,21 @@ export function rateTensors(
   seed: number,
   densities: readonly number[] = RATE_DENSITIES,
   repeat = 2,
+  zerosBefore: readonly number[] = [],
 ): CodecTensor[] {
   const rng = new Rng(seed);
-  return densities.flatMap((density) =>
-    Array.from({ length: repeat }, () => ({
-      kind: `rate ${(density * 100).toFixed(0)}%`,
-      t: randomTensor(rng, k, { n: frames * frameElems, density }),
-    })),
+  const zeros = (n: number): CodecTensor[] =>
+    Array.from({ length: n }, () => ({ kind: "zero elements", t: emptyTensor(k) }));
+  const out = densities.flatMap((density, d) =>
+    Array.from({ length: repeat }, (_, r) => [
+      ...zeros(r === repeat - 1 ? (zerosBefore[d] ?? 0) : 0),
+      {
+        kind: `rate ${(density * 100).toFixed(0)}%`,
+        t: randomTensor(rng, k, { n: frames * frameElems, density }),
+      },
+    ]).flat(),
   );
+  return zerosBefore.length > 0 ? [...out, ...zeros(1)] : out;
 }
 
 /** Steady-state figures of one measured tensor. */
@@ -537,6 +613,8 @@ export interface RateRow {
   words: number;
   /** Frames of the tensor holding a non-zero. */
   busyFrames: number;
+  /** Zero-element tensors (decoder commands of count 0) right before this one. */
+  zerosBefore: number;
   /**
    * The bound: one block per cycle on the block side, one codec word per cycle on the stream side
    * (a bus word, or with a narrower codec.wordBits a word of the stream without its frames'
@@ -554,7 +632,9 @@ export interface RateRow {
 /**
  * Measured throughput of the rate tensors of a unit: `first` is the index of the first rate
  * tensor in the unit's tensor list, `repeat` the tensors per density (the run must have printed
- * per-tensor completion times), `wordBits` the codec's word (codec.wordBits).
+ * per-tensor completion times), `wordBits` the codec's word (codec.wordBits). Zero-element
+ * tensors are not counted in `repeat` and not measured; a tensor after them is measured from the
+ * completion of the tensor before them.
  */
 export function rateRows(
   u: CodecUnitResult,
@@ -568,8 +648,13 @@ export function rateRows(
   const wb = p.busBits / 8;
   // the stream as the codec's words carry it: frames padded to a codec word only
   const pw: CodecParams = { ...p, busBits: wordBits };
-  for (let i = first + repeat - 1; i < tensors.length; i += repeat) {
+  const measured = tensors.flatMap((x, i) => (i >= first && !isEmpty(x) ? [i] : []));
+  for (let j = repeat - 1; j < measured.length; j += repeat) {
+    const i = measured[j] ?? 0;
     const t = tensors[i]?.t;
+    let zerosBefore = 0;
+    while (i - zerosBefore - 1 >= 0 && isEmpty(tensors[i - zerosBefore - 1] as CodecTensor))
+      zerosBefore++;
     const e1 = u.encDone[i];
     const e0 = u.encDone[i - 1];
     const d1 = u.decDone[i];
@@ -590,6 +675,7 @@ export function rateRows(
       blocks,
       words,
       busyFrames,
+      zerosBefore,
       ideal: Math.max(blocks, codecWords),
       encCycles: e1 - e0,
       decCycles: d1 - d0,

@@ -7,13 +7,17 @@
  *    counts from the encoder, bit-exact blocks from the decoder; then tensors without stalls at
  *    densities 100%, 50%, 10%, 1%, 0% during which neither side may refuse offered input while
  *    sending nothing to its ready sink (no bubble caused by the codec), each running at the bound
- *    (one block per cycle or one bus word per cycle, whichever the data needs);
+ *    (one block per cycle or one bus word per cycle, whichever the data needs); zero-element
+ *    decoder commands come first, in a row, between tensors, right before measured tensors and
+ *    last, and cost neither blocks, words nor cycles;
  *  - edge configurations: every mapping of mask levels onto blocks (grids inside a block,
  *    spanning blocks, level bits spanning blocks), three levels, one-block frames, 4096-element
  *    frames, run tokens straddling bus words, a flat one-level mask; and malformed streams
  *    the decoder must flag (as the golden model's decoder refuses them);
  *  - a mutation test: one wrong expected encoder word and one wrong expected decoder block must
- *    both be reported, in both simulators.
+ *    both be reported, in both simulators; decoder mutants that mishandle a count of 0 must be
+ *    reported (Icarus), and mutants with a bubble per frame or per zero-element command must break
+ *    the rate bound (Verilator).
  * Verilator runs the full vector sets, Icarus fewer vectors (it is much slower on this design).
  */
 import { describe, expect, it } from "vitest";
@@ -28,9 +32,11 @@ import {
   type CodecTensor,
   type CodecUnit,
   type CodecUnitOptions,
+  RATE_DENSITIES,
   type RateRow,
   codecRtl,
   codecTensors,
+  isEmpty,
   modelCodecParams,
   randomTensor,
   rateRows,
@@ -62,14 +68,32 @@ interface BuiltUnit {
   rateFirst: number;
 }
 
-function build(spec: UnitSpec, sim: Simulator, seed: number): BuiltUnit {
+/**
+ * Zero-element decoder commands right before the measured tensor at each of RATE_DENSITIES
+ * (100% and 0%, the tightest bounds, among them); one more follows the last tensor.
+ */
+const RATE_ZEROS = [1, 0, 2, 0, 3] as const;
+
+function build(
+  spec: UnitSpec,
+  sim: Simulator,
+  seed: number,
+  zeros: readonly number[] = RATE_ZEROS,
+): BuiltUnit {
   const p = modelCodecParams(spec.desc);
   const fixed =
     spec.tensors ??
-    codecTensors({ k: p.k, frameElems: p.frameElems, seed, random: spec.random[sim] });
+    codecTensors({
+      k: p.k,
+      frameElems: p.frameElems,
+      seed,
+      random: spec.random[sim],
+      zeroElems: true,
+    });
   const nbf = p.frameElems / p.k;
   const frames = Math.ceil(spec.rateBlocks[sim] / nbf);
-  const rate = frames > 0 ? rateTensors(p.k, p.frameElems, frames, seed + 1) : [];
+  const rate =
+    frames > 0 ? rateTensors(p.k, p.frameElems, frames, seed + 1, RATE_DENSITIES, 2, zeros) : [];
   return {
     unit: {
       tag: spec.desc.name,
@@ -113,7 +137,8 @@ function runGroup(group: string, specs: UnitSpec[], sim: Simulator, seed: number
       expect(u.flagged, `${u.tag}: the decoder flags the stream`).toBe(true);
     }
     const rows = rateRows(u, b.unit.tensors, b.unit.p, b.rateFirst, 2, wordBits);
-    expect(rows.length).toBe((b.unit.tensors.length - b.rateFirst) / 2);
+    const rated = b.unit.tensors.slice(b.rateFirst).filter((x) => !isEmpty(x)).length;
+    expect(rows.length).toBe(rated / 2);
     if (rows.length === 0) continue;
     expect(u.encFull, `${u.tag}: encoder cycles without stalls`).toBeGreaterThan(0);
     expect(u.decFull, `${u.tag}: decoder cycles without stalls`).toBeGreaterThan(0);
@@ -131,7 +156,8 @@ function runGroup(group: string, specs: UnitSpec[], sim: Simulator, seed: number
         rows
           .map((row) => {
             const bd = boundsOf(row, frames, gridWait);
-            return `  ${(row.density * 100).toFixed(1).padStart(5)}% ${row.encCycles}/${bd.enc} ${row.decCycles}/${bd.dec} (ideal ${row.ideal}, ${frames} frames)`;
+            const z = row.zerosBefore > 0 ? `, after ${row.zerosBefore} zero-element` : "";
+            return `  ${(row.density * 100).toFixed(1).padStart(5)}% ${row.encCycles}/${bd.enc} ${row.decCycles}/${bd.dec} (ideal ${row.ideal}, ${frames} frames${z})`;
           })
           .join("\n"),
     );
@@ -171,7 +197,7 @@ function boundsOf(row: RateRow, frames: number, gridWait: number): { enc: number
 
 /** Frames per throughput tensor of a unit. */
 function rateFramesOf(b: BuiltUnit): number {
-  const t = b.unit.tensors[b.rateFirst]?.t;
+  const t = b.unit.tensors.slice(b.rateFirst).find((x) => !isEmpty(x))?.t;
   return t === undefined ? 1 : t.q.length / b.unit.p.frameElems;
 }
 
@@ -382,49 +408,143 @@ describe("the codec testbench can fail", () => {
   });
 });
 
+/** Decoder mutants of the command port: one edit each of the rendered RTL (from, to). */
+const HOLD_ZERO: [string, string] = [
+  "end else if (cmd_valid_i & ~pend_q & (cmd_elems_i != 32'd0)) begin",
+  "end else if (cmd_valid_i & ~pend_q) begin",
+];
+
+/** The decoder of a unit with one edit (the edited text must be there). */
+function mutate(rtl: CodecUnit["rtl"], edits: readonly [string, string][]): CodecUnit["rtl"] {
+  const files = rtl.files.map((f) =>
+    f.file.includes("codec_dec")
+      ? { ...f, text: edits.reduce((t, [from, to]) => t.replace(from, to), f.text) }
+      : f,
+  );
+  const dec = files.find((f) => f.file.includes("codec_dec"))?.text ?? "";
+  for (const [, to] of edits) expect(dec).toContain(to);
+  return { ...rtl, files };
+}
+
+describe("zero-element decoder commands can fail", () => {
+  // Zero-element tensors come first, three in a row, between random tensors and last (the
+  // edge-case set); a decoder that mishandles a count of 0 must be reported: the blocks of the
+  // tensors after it differ, or a command is never taken. The unmutated decoder runs the same set
+  // in every preset test.
+  const MUTANTS: [string, [string, string][], RegExp][] = [
+    [
+      "a count of 0 read as a tensor with a stream",
+      [["act_q  <= cmd_valid_i & (cmd_elems_i != 32'd0);", "act_q  <= cmd_valid_i;"]],
+      /MISMATCH \[mut_zero\] decoder block \d+: got/,
+    ],
+    [
+      "the command after a zero-element one dropped",
+      [
+        [
+          "  // Tensor commands: started directly when free",
+          "  reg mut_z_q = 1'b0;\n  always @(posedge clk_i) mut_z_q <= cmd_valid_i & cmd_ready_o & (cmd_elems_i == 32'd0);\n  // Tensor commands: started directly when free",
+        ],
+        [HOLD_ZERO[0], HOLD_ZERO[0].replace(") begin", " & ~mut_z_q) begin")],
+      ],
+      /MISMATCH \[mut_zero\] decoder block \d+: got/,
+    ],
+    [
+      "a count of 0 not taken while no tensor is read",
+      [
+        [
+          "assign cmd_ready_o = ~pend_q;",
+          "assign cmd_ready_o = ~pend_q & (act_q | (cmd_elems_i != 32'd0));",
+        ],
+      ],
+      /MISMATCH \[mut_zero\] decoder took \d+ of \d+ commands/,
+    ],
+  ];
+  const desc = variant("tiny", "mut_zero", "hbm");
+  it.each(MUTANTS)("catches the mutant: %s (icarus)", (name, edits, message) => {
+    const p = modelCodecParams(desc);
+    // the last mutant without the leading zero-element tensor (it would stall there, a timeout):
+    // the trailing one comes once every block is out, to an idle decoder that must take it
+    const all = codecTensors({
+      k: p.k,
+      frameElems: p.frameElems,
+      seed: 9,
+      random: 2,
+      zeroElems: true,
+    });
+    const tensors = name.includes("not taken") ? all.slice(1) : all;
+    const unit: CodecUnit = {
+      tag: desc.name,
+      rtl: mutate(codecRtl(desc), edits),
+      p,
+      tensors,
+      opts: { only: "dec" },
+    };
+    const r = runCodecBench(join(WORK, "mutant-zero"), [unit], "icarus", { seed: 9 });
+    console.log(`[codec-zero] ${name}: ${r.output.split("\n").find((l) => message.test(l))}`);
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(message);
+  });
+});
+
 describe("the rate bound can fail", () => {
-  // A hand-made mutant: the decoder's capture refuses the bus for one cycle after every frame's
-  // last word (one bubble per frame). The tightened bound at 0% and 100% density must catch it.
-  const desc = variant("tiny", "mut_rate", "hbm");
-  it("reports one bubble per frame of the decoder in verilator", () => {
-    const spec: UnitSpec = {
+  // Hand-made mutants, in one simulation. mut_rate: the decoder's capture refuses the bus for one
+  // cycle after every frame's last word (one bubble per frame). mut_zhold: a zero-element command
+  // is held like any other until the current tensor ends (the decoder before it was fixed), so
+  // the next command waits and its tensor's words start a cycle late per zero-element command.
+  // The tightened bound at 0% and 100% density must catch both.
+  const descRate = variant("tiny", "mut_rate", "hbm");
+  const descHold = variant("tiny", "mut_zhold", "hbm");
+  it("reports one bubble per frame, and one per zero-element command, of the decoder in verilator", () => {
+    const spec = (desc: ResolvedDescription): UnitSpec => ({
       desc,
       random: { verilator: 0, icarus: 0 },
       rateBlocks: { verilator: 64, icarus: 0 },
-    };
-    const b = build(spec, "verilator", 77);
+    });
     const rdy = "assign cap_rdy     = act_q & push_ready & (~first_word | ~desc_full);";
-    const files = b.unit.rtl.files.map((f) =>
-      f.text.includes(rdy)
-        ? {
-            ...f,
-            text: f.text.replace(
+    const bRate = build(spec(descRate), "verilator", 77, []);
+    const bHold = build(spec(descHold), "verilator", 78);
+    const built: BuiltUnit[] = [
+      {
+        ...bRate,
+        unit: {
+          ...bRate.unit,
+          rtl: mutate(bRate.unit.rtl, [
+            [
               rdy,
               "reg mut_bub_q = 1'b0;\n  always @(posedge clk_i) mut_bub_q <= acc & fend;\n  " +
                 rdy.replace(");", ") & ~mut_bub_q;"),
-            ),
-          }
-        : f,
+            ],
+          ]),
+        },
+      },
+      { ...bHold, unit: { ...bHold.unit, rtl: mutate(bHold.unit.rtl, [HOLD_ZERO]) } },
+    ];
+    const r = runCodecBench(
+      join(WORK, "mutant-rate"),
+      built.map((b) => b.unit),
+      "verilator",
+      { seed: 77, perTensor: true },
     );
-    expect(files.some((f) => f.text.includes("mut_bub_q"))).toBe(true);
-    const unit: CodecUnit = { ...b.unit, rtl: { ...b.unit.rtl, files } };
-    const r = runCodecBench(join(WORK, "mutant-rate"), [unit], "verilator", {
-      seed: 77,
-      perTensor: true,
-    });
     expect(r.ok).toBe(true);
-    const u = r.units[0];
-    expect(u).toBeDefined();
-    if (u === undefined) return;
-    const frames = rateFramesOf(b);
-    const rows = rateRows(u, unit.tensors, unit.p, b.rateFirst, 2, desc.codec.wordBits);
-    const caught = rows.filter(
-      (row) =>
-        (row.density === 0 || row.density === 1) && row.decCycles > boundsOf(row, frames, 0).dec,
-    );
-    console.log(
-      `[codec-rate] mutant: ${rows.map((row) => `${(row.density * 100).toFixed(1)}% dec ${row.decCycles}/${boundsOf(row, frames, 0).dec}`).join(", ")}`,
-    );
-    expect(caught.length).toBeGreaterThan(0);
+    for (const [i, b] of built.entries()) {
+      const u = r.units[i];
+      expect(u).toBeDefined();
+      if (u === undefined) continue;
+      const frames = rateFramesOf(b);
+      const wordBits = (i === 0 ? descRate : descHold).codec.wordBits;
+      const rows = rateRows(u, b.unit.tensors, b.unit.p, b.rateFirst, 2, wordBits);
+      const over = (row: RateRow): boolean => row.decCycles > boundsOf(row, frames, 0).dec;
+      const caught = rows.filter((row) => (row.density === 0 || row.density === 1) && over(row));
+      console.log(
+        `[codec-rate] mutant ${u.tag}: ${rows.map((row) => `${(row.density * 100).toFixed(1)}% dec ${row.decCycles}/${boundsOf(row, frames, 0).dec}${row.zerosBefore > 0 ? ` (after ${row.zerosBefore} zero-element)` : ""}`).join(", ")}`,
+      );
+      expect(caught.length, `${u.tag} caught`).toBeGreaterThan(0);
+      // held zero-element commands: the 100% tensor after one is over (at 0% the blocks are the
+      // bottleneck, and the late stream is absorbed by the frames in the buffers)
+      if (i === 1) {
+        expect(caught.map((row) => row.density)).toContain(1);
+        expect(caught.every((row) => row.zerosBefore > 0)).toBe(true);
+      }
+    }
   });
 });
