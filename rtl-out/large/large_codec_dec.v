@@ -355,7 +355,7 @@ module large_codec_dec (
       pend_n_q <= 32'd0;
     end else if (tfree) begin
       if (pend_q) begin
-        act_q  <= (pend_n_q != 32'd0);
+        act_q  <= 1'b1;  // a held count is never 0
         pend_q <= 1'b0;
       end else begin
         act_q  <= cmd_valid_i & (cmd_elems_i != 32'd0);
