@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedDescription } from "../generator/dsl/description.ts";
-import { boardModules, boardParams } from "../generator/elab/board.ts";
+import { boardModules } from "../generator/elab/board.ts";
 import { banner, renderRtl, renderTb } from "../generator/emit/render.ts";
 import { Rng } from "../generator/model/rng.ts";
 import { type SimResult, type Simulator, runSim } from "./sim.ts";
@@ -22,16 +22,9 @@ export function boardUnitRtl(
   role: BoardUnit,
   memBytes: number,
 ): { module: string; rtl: string; params: Record<string, unknown> } {
-  const m = boardModules(d).find((x) => x.role === role);
+  const m = boardModules(d, { memBytes }).find((x) => x.role === role);
   if (m === undefined) throw new Error(`no ${role} module`);
-  const p = boardParams(d, { memBytes });
-  // the memory-size parameters for this board (the wrapper passes them down as Verilog
-  // parameters; here they are the rendered defaults)
-  const params: Record<string, unknown> = {
-    ...m.params,
-    ...p,
-    ...(role === "uart_bridge" ? { HAW: p.WAW + p.LNB } : {}),
-  };
+  const params = m.params;
   const rtl = renderRtl(m.template, {
     banner: banner(`${m.module}: ${m.doc}`, `description "${d.name}"`),
     module: m.module,

@@ -95,10 +95,17 @@ export function boardParams(d: ResolvedDescription, o: Partial<BoardOptions> = {
   };
 }
 
-/** The wrapper's modules: UART receiver and transmitter, command bridge, memory, board top. */
-export function boardModules(d: ResolvedDescription): ModuleInstance[] {
+/**
+ * The wrapper's modules: UART receiver and transmitter, command bridge, memory, board top. Their
+ * rendered parameter defaults are those of the board options (the shipped wrapper uses the
+ * defaults; a unit test of one block may render it for another memory size).
+ */
+export function boardModules(
+  d: ResolvedDescription,
+  o: Partial<BoardOptions> = {},
+): ModuleInstance[] {
   const n = d.name;
-  const p = boardParams(d);
+  const p = boardParams(d, o);
   const names = {
     rxModule: `${n}_uart_rx`,
     txModule: `${n}_uart_tx`,
